@@ -1,0 +1,31 @@
+export { type BalancedSplit, type BalancedSplitOptions, balancedSplit } from './balanced-split.js';
+export { balancedSubset, balancedSubsetRows } from './balanced-subset.js';
+export { type CsvOptions, readFashionCsv } from './csv.js';
+export * from './errors.js';
+export {
+  type FashionMnist,
+  type FashionMnistLocation,
+  type FashionMnistPaths,
+  type LocateFashionMnistOptions,
+  loadFashionMnist,
+  locateFashionMnist,
+} from './fashion-mnist.js';
+export {
+  FASHION_MNIST_BASE_URL,
+  FASHION_MNIST_FILES,
+  type FashionMnistFile,
+  SYSTEM_FASHION_MNIST_DIRS,
+} from './fashion-mnist-files.js';
+export {
+  type IdxImages,
+  type IdxLabelOptions,
+  readIdxImages,
+  readIdxLabels,
+  readIdxPair,
+} from './idx.js';
+export { countPerClass, selectRows } from './labelled-set.js';
+export { LegacyRandomState } from './legacy-random-state.js';
+export { MT19937 } from './mt19937.js';
+export { type SeedSplit, type SeedSplitOptions, seedSplit } from './seed-split.js';
+export { CLASS_NAMES, type ClassName, type LabelledImageSet, NUM_CLASSES } from './types.js';
+export type { FetchLike } from './verified-download.js';
