@@ -3,6 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 // all, and every backend trains with them.
 import '@tensorflow/tfjs-layers';
 
+// Production mode: no per-op debug checks, and no console banner urging tfjs-node, which
+// the backend report below states plainly instead.
+tf.enableProdMode();
+
 /** Backends in order of preference: CUDA, native CPU, then wasm (XNNPACK), then plain JS. */
 export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];

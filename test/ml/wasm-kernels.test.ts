@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
+import { mulberry32 } from '../../src/ml/random.js';
 import { registerWasmTrainingKernels } from '../../src/ml/wasm/register.js';
-import { mulberry32 } from '../helpers/random.js';
 
 // Every replaced wasm kernel is checked against the cpu backend's reference kernels on
 // randomized shapes: values and gradients must agree within float32 tolerance.

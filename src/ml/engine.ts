@@ -1,0 +1,25 @@
+import type { LabelledImageSet } from '../data/types.js';
+import type { ModelArtifacts, OptimizerState } from './model-state.js';
+import type { BatchResult, EvalResult } from './replica.js';
+
+/**
+ * Where training computes: one in-process replica, or data-parallel replicas in worker
+ * threads. The fit loop sees only this.
+ */
+export interface TrainingEngine {
+  /** Which backend runs the replicas (as selectBackend reports it). */
+  readonly backend: string;
+  readonly replicas: number;
+  trainBatch(rows: Int32Array): Promise<BatchResult>;
+  evaluate(set: 'val' | 'test'): Promise<EvalResult>;
+  exportModel(): Promise<ModelArtifacts>;
+  exportOptimizer(): Promise<OptimizerState>;
+  importState(model: ModelArtifacts, optimizer?: OptimizerState): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export interface EngineData {
+  train: LabelledImageSet;
+  val: LabelledImageSet;
+  test?: LabelledImageSet;
+}

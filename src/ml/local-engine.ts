@@ -1,0 +1,60 @@
+import type { LabelledImageSet } from '../data/types.js';
+import type { EngineData, TrainingEngine } from './engine.js';
+import {
+  exportModel,
+  exportOptimizer,
+  importOptimizer,
+  importWeights,
+  type ModelArtifacts,
+  type OptimizerState,
+} from './model-state.js';
+import { Replica, type ReplicaOptions } from './replica.js';
+
+/** Trains in this thread with a single replica. */
+export class LocalEngine implements TrainingEngine {
+  readonly replicas = 1;
+  private readonly replica: Replica;
+
+  constructor(
+    private readonly data: EngineData,
+    options: ReplicaOptions,
+    readonly backend: string,
+  ) {
+    this.replica = new Replica(options);
+  }
+
+  get model() {
+    return this.replica.model;
+  }
+
+  async trainBatch(rows: Int32Array) {
+    return this.replica.trainBatch(this.data.train, rows);
+  }
+
+  async evaluate(set: 'val' | 'test') {
+    return this.replica.evaluate(this.pick(set));
+  }
+
+  private pick(set: 'val' | 'test'): LabelledImageSet {
+    const chosen = this.data[set];
+    if (!chosen) throw new Error(`no ${set} set was given`);
+    return chosen;
+  }
+
+  exportModel() {
+    return exportModel(this.replica.model);
+  }
+
+  exportOptimizer() {
+    return exportOptimizer(this.replica.optimizer);
+  }
+
+  async importState(model: ModelArtifacts, optimizer?: OptimizerState) {
+    importWeights(this.replica.model, model);
+    if (optimizer) await importOptimizer(this.replica.optimizer, optimizer);
+  }
+
+  async dispose() {
+    this.replica.dispose();
+  }
+}

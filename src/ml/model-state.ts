@@ -1,0 +1,58 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+
+/** A model's topology and weights in the tfjs `model.json` + `weights.bin` format. */
+export interface ModelArtifacts {
+  topology: object;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+}
+
+/** Optimizer slots (Adam's moments, its step count, ...), encoded like weights. */
+export interface OptimizerState {
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+}
+
+export async function exportModel(model: LayersModel): Promise<ModelArtifacts> {
+  let captured: ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      captured = {
+        topology: artifacts.modelTopology as object,
+        weightSpecs: artifacts.weightSpecs ?? [],
+        weightData: tf.io.concatenateArrayBuffers(
+          ([] as ArrayBuffer[]).concat(artifacts.weightData ?? []),
+        ),
+      };
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  if (!captured) throw new Error('model.save produced no artifacts');
+  return captured;
+}
+
+/** Sets every weight (trainable or not) of `model` from saved artifacts of the same spec. */
+export function importWeights(model: LayersModel, artifacts: ModelArtifacts): void {
+  const named = tf.io.decodeWeights(artifacts.weightData, artifacts.weightSpecs);
+  model.loadWeights(named, true);
+  tf.dispose(Object.values(named));
+}
+
+export async function exportOptimizer(optimizer: tf.Optimizer): Promise<OptimizerState> {
+  const weights = await optimizer.getWeights();
+  const { data, specs } = await tf.io.encodeWeights(weights);
+  return { weightSpecs: specs, weightData: data };
+}
+
+export async function importOptimizer(
+  optimizer: tf.Optimizer,
+  state: OptimizerState,
+): Promise<void> {
+  const named = tf.io.decodeWeights(state.weightData, state.weightSpecs);
+  // setWeights matches slots by position, so keep the saved order.
+  await optimizer.setWeights(
+    state.weightSpecs.map((spec) => ({ name: spec.name, tensor: named[spec.name] as tf.Tensor })),
+  );
+  tf.dispose(Object.values(named));
+}

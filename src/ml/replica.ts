@@ -1,0 +1,130 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { LabelledImageSet } from '../data/types.js';
+import { countCorrect, crossEntropy, imageBatch, labelBatch } from './batch.js';
+import { createModel } from './model.js';
+import { createOptimizer, type OptimizerName } from './optimizer.js';
+import type { ModelSpec } from './spec.js';
+
+export interface ReplicaOptions {
+  spec: ModelSpec;
+  optimizer: OptimizerName;
+  learningRate?: number;
+  /** Seeds weights and dropout; omitted, both are random. */
+  seed?: number;
+}
+
+export interface BatchResult {
+  /** Mean loss over the batch. */
+  loss: number;
+  /** Rows whose most probable class was right. */
+  correct: number;
+  count: number;
+}
+
+export interface EvalResult {
+  lossSum: number;
+  predicted: Uint8Array;
+}
+
+/** Rows evaluated per forward pass: large enough to amortise kernel calls, small in memory. */
+const EVAL_BATCH = 500;
+
+/**
+ * One copy of a model with its optimizer: what a training process, or each data-parallel
+ * worker, holds. Everything here runs on the current tfjs backend and disposes every
+ * tensor it makes.
+ */
+export class Replica {
+  readonly model: LayersModel;
+  readonly optimizer: tf.Optimizer;
+  private readonly variables: tf.Variable[];
+
+  constructor(options: ReplicaOptions) {
+    this.model = createModel(options.spec, { seed: options.seed });
+    this.optimizer = createOptimizer(options.optimizer, options.learningRate);
+    // Optimizer state is matched to variables by position: keep one fixed order.
+    this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  }
+
+  /** Forward, backward and update on the given rows. */
+  trainBatch(set: LabelledImageSet, rows: ArrayLike<number>): BatchResult {
+    const { loss, correct, grads } = this.gradients(set, rows);
+    this.optimizer.applyGradients(grads);
+    tf.dispose(grads);
+    return { loss, correct, count: rows.length };
+  }
+
+  /** Forward and backward only; the caller owns (and disposes) the gradients. */
+  gradients(
+    set: LabelledImageSet,
+    rows: ArrayLike<number>,
+  ): BatchResult & { grads: tf.NamedTensorMap } {
+    const x = imageBatch(set, rows);
+    const labels = labelBatch(set, rows);
+    let correct = 0;
+    const { value, grads } = tf.variableGrads(() => {
+      const probabilities = this.model.apply(x, { training: true }) as tf.Tensor2D;
+      correct = countCorrect(labels, probabilities);
+      return crossEntropy(labels, probabilities);
+    }, this.variables);
+    const loss = value.dataSync()[0] as number;
+    tf.dispose([x, value]);
+    return { loss, correct, count: rows.length, grads };
+  }
+
+  /** Applies gradients given as one flat array, in variable order. */
+  applyFlatGradients(flat: Float32Array): void {
+    const grads: tf.NamedTensorMap = {};
+    let offset = 0;
+    for (const v of this.variables) {
+      grads[v.name] = tf.tensor(flat.subarray(offset, offset + v.size), v.shape);
+      offset += v.size;
+    }
+    this.optimizer.applyGradients(grads);
+    tf.dispose(Object.values(grads));
+  }
+
+  /** Gradients flattened into `out` in variable order (see applyFlatGradients). */
+  flattenGradients(grads: tf.NamedTensorMap, out: Float32Array): void {
+    let offset = 0;
+    for (const v of this.variables) {
+      const g = grads[v.name] as tf.Tensor;
+      out.set(g.dataSync() as Float32Array, offset);
+      offset += v.size;
+    }
+  }
+
+  get parameterCount(): number {
+    return this.variables.reduce((n, v) => n + v.size, 0);
+  }
+
+  /** Summed loss and predicted labels, inference mode (dropout off, moving BN statistics). */
+  evaluate(set: LabelledImageSet, rows: ArrayLike<number> = range(set.count)): EvalResult {
+    const predicted = new Uint8Array(rows.length);
+    let lossSum = 0;
+    for (let start = 0; start < rows.length; start += EVAL_BATCH) {
+      const chunk = Array.from({ length: Math.min(EVAL_BATCH, rows.length - start) }, (_, i) =>
+        Number(rows[start + i]),
+      );
+      const labels = labelBatch(set, chunk);
+      const [loss, argMax] = tf.tidy(() => {
+        const probabilities = this.model.predict(imageBatch(set, chunk)) as tf.Tensor2D;
+        return [crossEntropy(labels, probabilities), tf.argMax(probabilities, 1)];
+      });
+      lossSum += (loss.dataSync()[0] as number) * chunk.length;
+      predicted.set(argMax.dataSync(), start);
+      tf.dispose([loss, argMax]);
+    }
+    return { lossSum, predicted };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+export function range(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
