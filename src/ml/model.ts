@@ -6,6 +6,7 @@ import {
   model,
   type SymbolicTensor,
 } from '@tensorflow/tfjs-layers';
+import { createBatchNormalization } from './batch-norm-layer.js';
 import { deriveSeed, SeededDropout } from './seeded-dropout.js';
 import { type ModelSpec, parseSpec } from './spec.js';
 
@@ -58,7 +59,7 @@ export function createModel(spec: ModelSpec, options: CreateModelOptions = {}): 
       }),
       x,
     );
-    x = chain(layers.batchNormalization({ ...BATCH_NORM, name: `conv${i}_bn` }), x);
+    x = chain(createBatchNormalization({ ...BATCH_NORM, name: `conv${i}_bn` }), x);
     x = chain(layers.activation({ activation: block.activation, name: `conv${i}_act` }), x);
     x = chain(
       layers.maxPooling2d({
@@ -72,7 +73,7 @@ export function createModel(spec: ModelSpec, options: CreateModelOptions = {}): 
   });
   x = chain(layers.flatten({ name: 'flatten_1' }), x);
   checked.dense.forEach((block, j) => {
-    x = chain(layers.batchNormalization({ ...BATCH_NORM, name: `fc${j}_bn` }), x);
+    x = chain(createBatchNormalization({ ...BATCH_NORM, name: `fc${j}_bn` }), x);
     x = chain(new SeededDropout({ rate: block.dropout, seed: nextSeed(), name: `fc${j}_drop` }), x);
     x = chain(
       layers.dense({

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-cpu';
 import { mulberry32 } from '../../src/ml/random.js';
+import { BATCH_NORM_TRAINING } from '../../src/ml/wasm/batch-norm-training.js';
 import { registerWasmTrainingKernels } from '../../src/ml/wasm/register.js';
 
 // Every replaced wasm kernel is checked against the cpu backend's reference kernels on
@@ -162,6 +163,49 @@ describe('batch-norm gradient', () => {
         return [fusedGrads.map((g) => g.dataSync()), composedGrads.map((g) => g.dataSync())];
       });
       expectClose(fused as Arrays, composed as Arrays, `batchNorm ${shape}`);
+    }
+  });
+});
+
+describe('fused batch-norm training kernels', () => {
+  it('match moments + batchNorm and their autodiff on the cpu backend', async () => {
+    for (let c = 0; c < 12; c++) {
+      const shape =
+        rand() < 0.5 ? [int(2, 9), int(1, 12)] : [int(1, 3), int(1, 6), int(1, 6), int(1, 9)];
+      const channels = shape[shape.length - 1] as number;
+      const size = tf.util.sizeFromShape(shape);
+      const xv = values(size).map((v) => v * 3 + 1);
+      const scale = values(channels);
+      const offset = values(channels);
+      const epsilon = 1e-3;
+      const axes = shape.slice(0, -1).map((_, i) => i);
+      const [wasm, cpu] = await onBoth((noise) => {
+        const x = tf.tensor(xv, shape);
+        const s = tf.tensor1d(scale);
+        const o = tf.tensor1d(offset);
+        const r = tf.tensor(noise(size), shape);
+        const forward = (a: tf.Tensor, b: tf.Tensor, d: tf.Tensor): tf.Tensor[] => {
+          if (tf.getBackend() === 'wasm') {
+            return tf
+              .engine()
+              .runKernel(
+                BATCH_NORM_TRAINING,
+                { x: a, scale: b, offset: d },
+                { epsilon },
+              ) as tf.Tensor[];
+          }
+          const { mean, variance } = tf.moments(a, axes);
+          return [tf.batchNorm(a, mean, variance, d, b, epsilon), mean, variance];
+        };
+        const [y, mean, variance] = forward(x, s, o);
+        const grads = tf.grads((a, b, d) => tf.sum(tf.mul(forward(a, b, d)[0] as tf.Tensor, r)))([
+          x,
+          s,
+          o,
+        ]);
+        return [y as tf.Tensor, mean as tf.Tensor, variance as tf.Tensor, ...grads];
+      });
+      expectClose(wasm, cpu, `batch-norm training ${shape}`);
     }
   });
 });

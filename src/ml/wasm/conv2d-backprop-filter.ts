@@ -1,11 +1,12 @@
 import type { backend_util, TensorInfo } from '@tensorflow/tfjs-core';
 import { convInfoFromAttrs } from './conv-info.js';
-import { type KernelArgs, matMul, withShape } from './heap.js';
+import { type KernelArgs, matMul, transpose2d, withShape } from './heap.js';
 
 /**
- * dW = Pᵀ·dy, where Pᵀ [fh·fw·cin, n·oh·ow] holds the input patches each output pixel saw
- * (im2col, written transposed). Writing Pᵀ directly keeps the product untransposed, the
- * form stock wasm runs through XNNPACK; tfjs-backend-wasm has no Conv2DBackpropFilter.
+ * dW = Pᵀ·dy, where Pᵀ [fh·fw·cin, n·oh·ow] holds the input patch each output pixel saw
+ * (im2col, written transposed); tfjs-backend-wasm has no Conv2DBackpropFilter at all.
+ * Both factors are untransposed, the form stock wasm runs through XNNPACK, and the right
+ * factor, which XNNPACK repacks on every call, is dy: the smaller of the two.
  */
 export function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const { inputs, backend, attrs } = args;
@@ -13,23 +14,37 @@ export function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   const dy = inputs.dy as TensorInfo;
   const filterShape = attrs.filterShape as [number, number, number, number];
   const info = convInfoFromAttrs(x.shape, filterShape, attrs);
-  const rows = info.filterHeight * info.filterWidth * info.inChannels;
-  const cols = info.batchSize * info.outHeight * info.outWidth;
+  const patchSize = info.filterHeight * info.filterWidth * info.inChannels;
+  const pixels = info.batchSize * info.outHeight * info.outWidth;
+  const inPixels = info.batchSize * info.inHeight * info.inWidth;
 
-  const patchesT = backend.makeOutput([rows, cols], 'float32');
-  writePatchesTransposed(backend.typedArrayFromHeap(x), backend.typedArrayFromHeap(patchesT), info);
-  const dW = matMul(backend, patchesT, withShape(dy, [cols, info.outChannels]));
+  const xT = backend.makeOutput([info.inChannels, inPixels], 'float32');
+  const patchesT = backend.makeOutput([patchSize, pixels], 'float32');
+  // Views only after allocating: growing the heap detaches earlier views.
+  transpose2d(
+    backend.typedArrayFromHeap(x),
+    backend.typedArrayFromHeap(xT),
+    inPixels,
+    info.inChannels,
+  );
+  writePatchesTransposed(
+    backend.typedArrayFromHeap(xT),
+    backend.typedArrayFromHeap(patchesT),
+    info,
+  );
+  backend.disposeData(xT.dataId);
+  const dW = matMul(backend, patchesT, withShape(dy, [pixels, info.outChannels]));
   backend.disposeData(patchesT.dataId);
   return withShape(dW, filterShape);
 }
 
 /**
- * Row (kh, kw, ci) of Pᵀ lists x[b, oh·sh + kh - padTop, ow·sw + kw - padLeft, ci] over
- * (b, oh, ow), zero outside the input. Reading x channel-major first makes each row's
- * inner loop walk memory contiguously.
+ * Row (kh, kw, ci) of Pᵀ lists x[b, oh·sh + kh − padTop, ow·sw + kw − padLeft, ci] over
+ * (b, oh, ow), zero outside the input. From channel-major x, each (b, oh) stretch of a row
+ * is one contiguous run at stride 1, copied with copyWithin inside the wasm heap.
  */
 function writePatchesTransposed(
-  x: Float32Array,
+  xT: Float32Array,
   out: Float32Array,
   info: backend_util.Conv2DInfo,
 ): void {
@@ -37,46 +52,39 @@ function writePatchesTransposed(
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
+  const heap = new Float32Array(xT.buffer);
+  const xBase = xT.byteOffset / 4;
+  let o = out.byteOffset / 4;
   const plane = inHeight * inWidth;
-  const xT = channelMajor(x, batchSize * plane, inChannels);
-  let o = 0;
   for (let kh = 0; kh < fh; kh++) {
     for (let kw = 0; kw < fw; kw++) {
       // Output columns whose input column lies inside the image: [owLo, owHi).
-      const owLo = Math.max(0, Math.ceil((padLeft - kw) / sw));
-      const owHi = Math.min(outWidth, Math.floor((inWidth - 1 + padLeft - kw) / sw) + 1);
+      const owLo = Math.min(outWidth, Math.max(0, Math.ceil((padLeft - kw) / sw)));
+      const owHi = Math.max(
+        owLo,
+        Math.min(outWidth, Math.floor((inWidth - 1 + padLeft - kw) / sw) + 1),
+      );
       for (let ci = 0; ci < inChannels; ci++) {
         for (let b = 0; b < batchSize; b++) {
-          const base = (ci * batchSize + b) * plane;
-          for (let oh = 0; oh < outHeight; oh++) {
-            const ih = oh * sh + kh - padTop;
-            if (ih < 0 || ih >= inHeight || owLo >= owHi) {
-              out.fill(0, o, o + outWidth);
-              o += outWidth;
+          const image = xBase + (ci * batchSize + b) * plane;
+          for (let oh = 0; oh < outHeight; oh++, o += outWidth) {
+            const h = oh * sh + kh - padTop;
+            if (h < 0 || h >= inHeight) {
+              heap.fill(0, o, o + outWidth);
               continue;
             }
-            for (let ow = 0; ow < owLo; ow++) out[o++] = 0;
-            let s = base + ih * inWidth + owLo * sw + kw - padLeft;
+            if (owLo > 0) heap.fill(0, o, o + owLo);
+            const src = image + h * inWidth + owLo * sw + kw - padLeft;
             if (sw === 1) {
-              out.set(xT.subarray(s, s + owHi - owLo), o);
-              o += owHi - owLo;
+              heap.copyWithin(o + owLo, src, src + owHi - owLo);
             } else {
-              for (let ow = owLo; ow < owHi; ow++, s += sw) out[o++] = xT[s] as number;
+              for (let ow = owLo, s = src; ow < owHi; ow++, s += sw)
+                heap[o + ow] = heap[s] as number;
             }
-            for (let ow = owHi; ow < outWidth; ow++) out[o++] = 0;
+            if (owHi < outWidth) heap.fill(0, o + owHi, o + outWidth);
           }
         }
       }
     }
   }
-}
-
-/** [pixels, channels] -> [channels, pixels]. */
-function channelMajor(x: Float32Array, pixels: number, channels: number): Float32Array {
-  if (channels === 1) return x;
-  const out = new Float32Array(pixels * channels);
-  for (let p = 0, s = 0; p < pixels; p++) {
-    for (let c = 0; c < channels; c++) out[c * pixels + p] = x[s++] as number;
-  }
-  return out;
 }

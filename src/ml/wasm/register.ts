@@ -12,6 +12,13 @@ import '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-backend-wasm';
 import { batchMatMul } from './batch-mat-mul.js';
 import { batchNormGradConfig } from './batch-norm-grad.js';
+import {
+  BATCH_NORM_TRAINING,
+  BATCH_NORM_TRAINING_GRAD,
+  batchNormTraining,
+  batchNormTrainingGrad,
+  batchNormTrainingGradConfig,
+} from './batch-norm-training.js';
 import { conv2dBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInput } from './conv2d-backprop-input.js';
 import { rememberOriginal } from './heap.js';
@@ -44,4 +51,15 @@ export function registerWasmTrainingKernels(): void {
     registerKernel({ ...stock, kernelName, backendName: 'wasm', kernelFunc });
   }
   registerGradient(batchNormGradConfig);
+  for (const [kernelName, kernelFunc] of [
+    [BATCH_NORM_TRAINING, batchNormTraining],
+    [BATCH_NORM_TRAINING_GRAD, batchNormTrainingGrad],
+  ] as const) {
+    registerKernel({
+      kernelName,
+      backendName: 'wasm',
+      kernelFunc: kernelFunc as unknown as KernelFunc,
+    });
+  }
+  registerGradient(batchNormTrainingGradConfig);
 }
