@@ -1,0 +1,58 @@
+// One contender of the training benchmark, run in a process of its own so that each
+// starts from a clean tfjs engine (the stock cpu backend gets none of our kernels) and
+// its peak memory is its own. Prints one JSON line.
+import { parseArgs } from 'node:util';
+import { loadFashionMnist, seedSplit } from '../src/data/index.js';
+import { type BackendName, selectBackend } from '../src/ml/backend.js';
+import type { TrainingEngine } from '../src/ml/engine.js';
+import { LocalEngine } from '../src/ml/local-engine.js';
+import { ParallelEngine } from '../src/ml/parallel/parallel-engine.js';
+import { DEFAULT_SPEC } from '../src/ml/spec.js';
+
+const { values } = parseArgs({
+  options: {
+    backend: { type: 'string', default: 'wasm' },
+    replicas: { type: 'string', default: '1' },
+    batches: { type: 'string', default: '30' },
+    warmup: { type: 'string', default: '3' },
+    'batch-size': { type: 'string', default: '50' },
+  },
+});
+const backend = values.backend as BackendName;
+const replicas = Number(values.replicas);
+const batches = Number(values.batches);
+const warmup = Number(values.warmup);
+const batchSize = Number(values['batch-size']);
+
+// The full data set, as a real run holds it: memory is measured on it.
+const fm = await loadFashionMnist({ dataDir: 'data', download: false });
+const data = seedSplit(fm.train, fm.test);
+const report = await selectBackend(backend);
+const options = { spec: DEFAULT_SPEC, optimizer: 'adam' as const, seed: 1 };
+const engine: TrainingEngine =
+  replicas > 1
+    ? await ParallelEngine.start(data, options, { replicas, backend })
+    : new LocalEngine(data, options, report.name);
+
+let next = 0;
+const batch = () => {
+  const rows = Int32Array.from({ length: batchSize }, (_, i) => (next + i) % data.train.count);
+  next += batchSize;
+  return engine.trainBatch(rows);
+};
+for (let i = 0; i < warmup; i++) await batch();
+const started = performance.now();
+for (let i = 0; i < batches; i++) await batch();
+const seconds = (performance.now() - started) / 1000;
+await engine.dispose();
+process.stdout.write(
+  `${JSON.stringify({
+    backend: report.name,
+    replicas,
+    batchSize,
+    batches,
+    imagesPerSecond: (batches * batchSize) / seconds,
+    // Worker threads live in this process, so this covers every replica.
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
+  })}\n`,
+);

@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { UsageError } from './option-table.js';
+import { SUMMARY_HELP, summaryCommand } from './summary-command.js';
+import { TRAIN_HELP, trainCommand } from './train-command.js';
+
+const HELP = `Usage: tailor <command> [options]
+
+Commands:
+  summary [spec.json]   Print the Keras-style summary of a model spec.
+  train [options]       Train on Fashion-MNIST (or IDX/CSV files) and report the seed's figures.
+  help [command]        Show help for a command.
+  version               Print the version.
+
+Run 'tailor <command> --help' for a command's options.`;
+
+/** Runs one command; returns the exit code. Errors a user can fix print as one line. */
+export async function runCli(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const controller = new AbortController();
+  // First Ctrl-C stops training between batches; a second one exits at once.
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\nstopping after this batch (Ctrl-C again to quit now)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    switch (command) {
+      case 'summary':
+        await summaryCommand(rest, process.stdout);
+        return 0;
+      case 'train':
+        return await trainCommand(rest, process.stdout, process.stderr, controller.signal);
+      case 'version':
+      case '--version':
+        process.stdout.write(`${await version()}\n`);
+        return 0;
+      case 'help':
+      case '--help':
+      case undefined:
+        process.stdout.write(`${helpFor(rest[0])}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (err) {
+    return reportError(err);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+function helpFor(command: string | undefined): string {
+  if (command === 'train') return TRAIN_HELP;
+  if (command === 'summary') return SUMMARY_HELP;
+  return HELP;
+}
+
+function reportError(err: unknown): number {
+  const e = err as Error & { code?: string };
+  if (err instanceof UsageError) {
+    process.stderr.write(`tailor: ${e.message}\nRun 'tailor help' for usage.\n`);
+    return 2;
+  }
+  // Coded errors (bad spec, bad data file, no backend, bad config) are the user's to fix.
+  if (typeof e?.code === 'string') {
+    process.stderr.write(`tailor: ${e.message}\n`);
+    return 1;
+  }
+  process.stderr.write(`tailor: unexpected error\n${e?.stack ?? String(err)}\n`);
+  return 1;
+}
+
+/** The package's version; package.json is two levels up from sources, three from dist/. */
+async function version(): Promise<string> {
+  for (const up of ['../../package.json', '../../../package.json']) {
+    const text = await readFile(new URL(up, import.meta.url), 'utf8').catch(() => undefined);
+    if (text) return JSON.parse(text).version;
+  }
+  return 'unknown';
+}

@@ -1,0 +1,101 @@
+import { availableParallelism } from 'node:os';
+import { type BackendChoice, selectBackend } from '../ml/backend.js';
+import type { TrainingEngine } from '../ml/engine.js';
+import { type Evaluation, evaluate } from '../ml/evaluate.js';
+import { LocalEngine } from '../ml/local-engine.js';
+import type { OptimizerName } from '../ml/optimizer.js';
+import { ParallelEngine } from '../ml/parallel/parallel-engine.js';
+import type { ModelSpec } from '../ml/spec.js';
+import { type BatchProgress, type EpochMetrics, type FitResult, fitModel } from '../ml/train.js';
+import { fileCheckpoints } from '../store/checkpoints.js';
+import {
+  type DataSource,
+  type LoadedData,
+  loadTrainingData,
+  type SplitOptions,
+} from './data-source.js';
+
+export interface TrainingRunOptions extends SplitOptions {
+  source: DataSource;
+  spec: ModelSpec;
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  learningRate?: number;
+  seed?: number;
+  backend: BackendChoice;
+  /** Data-parallel replicas; default: one per core (up to 2) on wasm, else 1. */
+  workers?: number;
+  checkpointDir?: string;
+  resume?: boolean;
+  signal?: AbortSignal;
+  onData?: (data: LoadedData) => void;
+  onEngine?: (engine: { backend: string; replicas: number; skipped: string[] }) => void;
+  onBatch?: (progress: BatchProgress) => void;
+  onEpoch?: (metrics: EpochMetrics) => void;
+}
+
+export interface TrainingRunResult extends FitResult {
+  backend: string;
+  replicas: number;
+  /** The held-out test set, evaluated with the final weights. */
+  test?: Evaluation;
+}
+
+/** Loads data, starts an engine, fits, evaluates on the test split: the whole training job. */
+export async function runTraining(options: TrainingRunOptions): Promise<TrainingRunResult> {
+  const data = await loadTrainingData(options.source, options);
+  options.onData?.(data);
+  const engine = await startEngine(options, data);
+  try {
+    const result = await fitModel(engine, data, {
+      epochs: options.epochs,
+      batchSize: options.batchSize,
+      seed: options.seed,
+      signal: options.signal,
+      checkpoints: options.checkpointDir ? fileCheckpoints(options.checkpointDir) : undefined,
+      resume: options.resume,
+      meta: {
+        spec: options.spec,
+        classNames: data.classNames,
+        training: {
+          epochs: options.epochs,
+          batchSize: options.batchSize,
+          optimizer: options.optimizer,
+          learningRate: options.learningRate,
+          seed: options.seed,
+        },
+      },
+      onBatch: options.onBatch,
+      onEpoch: options.onEpoch,
+    });
+    let test: Evaluation | undefined;
+    if (result.status === 'completed' && data.test.count > 0) {
+      const { predicted } = await engine.evaluate('test');
+      test = evaluate(data.test.labels, predicted, data.classNames.length, data.classNames);
+    }
+    return { ...result, backend: engine.backend, replicas: engine.replicas, test };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+async function startEngine(options: TrainingRunOptions, data: LoadedData): Promise<TrainingEngine> {
+  const replica = {
+    spec: options.spec,
+    optimizer: options.optimizer,
+    learningRate: options.learningRate,
+    seed: options.seed,
+  };
+  // Native backends already use every core; replicas pay off where one kernel uses one core.
+  const report = await selectBackend(options.backend);
+  const skipped = report.skipped.map((s) => `${s.name}: ${s.reason}`);
+  const workers =
+    options.workers ?? (report.name === 'wasm' ? Math.min(2, availableParallelism()) : 1);
+  const engine =
+    workers > 1
+      ? await ParallelEngine.start(data, replica, { replicas: workers, backend: report.name })
+      : new LocalEngine(data, replica, report.name);
+  options.onEngine?.({ backend: engine.backend, replicas: engine.replicas, skipped });
+  return engine;
+}
