@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { argmaxRows, type ClassMetrics, confusionMatrix, evaluate } from '../../src/ml/evaluate.js';
-
-// Small deterministic PRNG so random cases are reproducible.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../src/ml/random.js';
 
 function randomInts(rand: () => number, n: number, max: number): number[] {
   return Array.from({ length: n }, () => Math.floor(rand() * max));

@@ -102,14 +102,8 @@ function transposedProductOf(
   qDims: [number, number],
   transposeOf: 'first' | 'second',
 ): TensorInfo {
-  const inner =
-    transposeOf === 'second'
-      ? productWithTransposed(backend, p, q, pDims, qDims, 'b')
-      : productWithTransposed(backend, p, q, pDims, qDims, 'a');
-  const [r, c] = inner.shape.slice(-2) as [number, number];
-  const out = transposedCopy(backend, inner, [r, c]);
-  backend.disposeData(inner.dataId);
-  return out;
+  const which = transposeOf === 'second' ? 'b' : 'a';
+  return thenTranspose(backend, productWithTransposed(backend, p, q, pDims, qDims, which));
 }
 
 /** (P·Q)ᵀ. */
@@ -120,8 +114,13 @@ function transposedProduct(
   pDims: [number, number],
   qDims: [number, number],
 ): TensorInfo {
-  const inner = matMul(backend, withShape(p, pDims), withShape(q, qDims));
-  const out = transposedCopy(backend, inner, [pDims[0], qDims[1]]);
-  backend.disposeData(inner.dataId);
+  return thenTranspose(backend, matMul(backend, withShape(p, pDims), withShape(q, qDims)));
+}
+
+/** The transpose of a product, which is then freed. */
+function thenTranspose(backend: WasmBackend, product: TensorInfo): TensorInfo {
+  const [r, c] = product.shape.slice(-2) as [number, number];
+  const out = transposedCopy(backend, product, [r, c]);
+  backend.disposeData(product.dataId);
   return out;
 }
