@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { FusedAdam } from './fused-adam.js';
 
 /** A model's topology and weights in the tfjs `model.json` + `weights.bin` format. */
 export interface ModelArtifacts {
@@ -42,6 +43,8 @@ export function importWeights(model: LayersModel, artifacts: ModelArtifacts): vo
 export async function exportOptimizer(optimizer: tf.Optimizer): Promise<OptimizerState> {
   const weights = await optimizer.getWeights();
   const { data, specs } = await tf.io.encodeWeights(weights);
+  // FusedAdam hands out fresh tensors; stock optimizers hand out their own variables.
+  if (optimizer instanceof FusedAdam) tf.dispose(weights.map((w) => w.tensor));
   return { weightSpecs: specs, weightData: data };
 }
 

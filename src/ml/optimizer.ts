@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { FusedAdam } from './fused-adam.js';
 
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -14,7 +15,8 @@ export function createOptimizer(name: OptimizerName, learningRate?: number): tf.
   const rate = learningRate ?? DEFAULT_LEARNING_RATES[name];
   switch (name) {
     case 'adam':
-      return tf.train.adam(rate);
+      // Backends whose tensors are plain memory update faster in one JS pass.
+      return ['wasm', 'cpu'].includes(tf.getBackend()) ? new FusedAdam(rate) : tf.train.adam(rate);
     case 'sgd':
       return tf.train.sgd(rate);
     case 'rmsprop':

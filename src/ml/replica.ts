@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { LabelledImageSet } from '../data/types.js';
 import { countCorrect, crossEntropy, imageBatch, labelBatch } from './batch.js';
+import { FusedAdam } from './fused-adam.js';
 import { createModel } from './model.js';
 import { createOptimizer, type OptimizerName } from './optimizer.js';
 import type { ModelSpec } from './spec.js';
@@ -75,6 +76,16 @@ export class Replica {
 
   /** Applies gradients given as one flat array, in variable order. */
   applyFlatGradients(flat: Float32Array): void {
+    if (this.optimizer instanceof FusedAdam) {
+      const parts: Float32Array[] = [];
+      let at = 0;
+      for (const v of this.variables) {
+        parts.push(flat.subarray(at, at + v.size));
+        at += v.size;
+      }
+      this.optimizer.update(this.variables, parts);
+      return;
+    }
     const grads: tf.NamedTensorMap = {};
     let offset = 0;
     for (const v of this.variables) {
