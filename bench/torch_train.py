@@ -7,10 +7,16 @@ Run with the system Python, which is the one that has Debian's python3-torch:
 
 Prints exactly one JSON line on stdout; anything else goes to stderr.
 Inputs are random: throughput does not depend on pixel values.
+
+Debian's torch does its dense-layer matmuls through whichever libblas.so.3 the
+alternatives system selects. With the reference BLAS (libblas3) they take over
+half of each training step; OpenBLAS is several times faster. The "blas" field
+records which library was loaded so figures from different machines compare.
 """
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -72,6 +78,12 @@ def count_params(model):
     return trainable, non_trainable
 
 
+def loaded_blas():
+    with open("/proc/self/maps") as maps:
+        paths = {line.split()[-1] for line in maps if "blas" in line.rsplit("/", 1)[-1]}
+    return ",".join(sorted(os.path.realpath(p) for p in paths)) or "unknown"
+
+
 def rate(step, batches, batch_size):
     start = time.perf_counter()
     for i in range(batches):
@@ -130,6 +142,7 @@ def main():
         result["infer_images_per_s"] = round(ips, 1)
 
     result["params"] = trainable + non_trainable
+    result["blas"] = loaded_blas()
     sys.stdout.write(json.dumps(result, separators=(",", ":")) + "\n")
 
 

@@ -37,6 +37,11 @@ function routeToMaxima(
   const { strideHeight: sh, strideWidth: sw, filterHeight: fh, filterWidth: fw } = info;
   const padTop = info.padInfo.top;
   const padLeft = info.padInfo.left;
+  if (fh === 1 && fw === 1 && sh === 1 && sw === 1 && padTop === 0 && padLeft === 0) {
+    // A 1x1 pool with stride 1 (the seed's conv0_pool) passes every gradient through.
+    dx.set(dy);
+    return;
+  }
   dx.fill(0);
   let g = 0;
   for (let b = 0; b < batchSize; b++) {
