@@ -8,10 +8,10 @@ Run with the system Python, which is the one that has Debian's python3-torch:
 Prints exactly one JSON line on stdout; anything else goes to stderr.
 Inputs are random: throughput does not depend on pixel values.
 
-Debian's torch does its dense-layer matmuls through whichever libblas.so.3 the
-alternatives system selects. With the reference BLAS (libblas3) they take over
-half of each training step; OpenBLAS is several times faster. The "blas" field
-records which library was loaded so figures from different machines compare.
+Debian's torch runs the Linear layers through whichever libblas.so.3 the
+alternatives system selects. With the reference BLAS (libblas3: single-threaded,
+about 2 GFLOP/s) they take over half of each training step, so the figures depend
+on that choice as much as on the CPU; the "blas" field records which was loaded.
 """
 
 import argparse

@@ -14,6 +14,10 @@ export interface TrainingEngine {
   evaluate(set: 'val' | 'test'): Promise<EvalResult>;
   exportModel(): Promise<ModelArtifacts>;
   exportOptimizer(): Promise<OptimizerState>;
+  /**
+   * Loads weights into every replica. With optimizer state this continues a training run,
+   * so batch-norm moving statistics count as settled; without, only weights are copied.
+   */
   importState(model: ModelArtifacts, optimizer?: OptimizerState): Promise<void>;
   dispose(): Promise<void>;
 }

@@ -72,6 +72,7 @@ export class FusedAdam extends tf.Optimizer {
   override async setWeights(weights: NamedTensor[]): Promise<void> {
     const [iter, ...slots] = weights;
     this.steps = iter ? (iter.tensor.dataSync()[0] as number) : 0;
+    this.iterations_ = this.steps;
     const half = slots.length / 2;
     const copy = (s: NamedTensor) => Float32Array.from(s.tensor.dataSync());
     this.first = slots.slice(0, half).map(copy);

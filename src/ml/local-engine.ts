@@ -3,8 +3,6 @@ import type { EngineData, TrainingEngine } from './engine.js';
 import {
   exportModel,
   exportOptimizer,
-  importOptimizer,
-  importWeights,
   type ModelArtifacts,
   type OptimizerState,
 } from './model-state.js';
@@ -49,9 +47,8 @@ export class LocalEngine implements TrainingEngine {
     return exportOptimizer(this.replica.optimizer);
   }
 
-  async importState(model: ModelArtifacts, optimizer?: OptimizerState) {
-    importWeights(this.replica.model, model);
-    if (optimizer) await importOptimizer(this.replica.optimizer, optimizer);
+  importState(model: ModelArtifacts, optimizer?: OptimizerState) {
+    return this.replica.importState(model, optimizer);
   }
 
   async dispose() {

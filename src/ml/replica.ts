@@ -2,8 +2,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { LabelledImageSet } from '../data/types.js';
 import { countCorrect, crossEntropy, imageBatch, labelBatch } from './batch.js';
+import { setBatchesSeen } from './batch-norm-layer.js';
 import { FusedAdam } from './fused-adam.js';
 import { createModel } from './model.js';
+import {
+  importOptimizer,
+  importWeights,
+  type ModelArtifacts,
+  type OptimizerState,
+} from './model-state.js';
 import { createOptimizer, type OptimizerName } from './optimizer.js';
 import type { ModelSpec } from './spec.js';
 
@@ -104,6 +111,16 @@ export class Replica {
       out.set(g.dataSync() as Float32Array, offset);
       offset += v.size;
     }
+  }
+
+  /**
+   * Loads weights; with optimizer state too, training continues where it stopped (the
+   * batch-norm layers learn how many batches their statistics have seen).
+   */
+  async importState(artifacts: ModelArtifacts, optimizer?: OptimizerState): Promise<void> {
+    importWeights(this.model, artifacts);
+    if (optimizer) await importOptimizer(this.optimizer, optimizer);
+    setBatchesSeen(this.model, optimizer ? this.optimizer.iterations : 0);
   }
 
   get parameterCount(): number {

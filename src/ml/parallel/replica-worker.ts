@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../backend.js';
-import { exportModel, exportOptimizer, importOptimizer, importWeights } from '../model-state.js';
+import { exportModel, exportOptimizer } from '../model-state.js';
 import { Replica } from '../replica.js';
 import type { ReadyMessage, ReplicaWorkerData, Reply, Request } from './protocol.js';
 
@@ -78,8 +78,7 @@ async function handle(request: Request): Promise<unknown> {
     case 'exportOptimizer':
       return exportOptimizer(replica.optimizer);
     case 'importState':
-      importWeights(replica.model, request.model);
-      if (request.optimizer) await importOptimizer(replica.optimizer, request.optimizer);
+      await replica.importState(request.model, request.optimizer);
       return null;
   }
 }
