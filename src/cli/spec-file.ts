@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { DEFAULT_SPEC, type ModelSpec, parseSpec, seedDictsToSpec } from '../ml/spec.js';
+import { seedDictsToSpec } from '../ml/seed-dicts.js';
+import { DEFAULT_SPEC, type ModelSpec } from '../ml/spec.js';
+import { parseSpec } from '../ml/spec-parse.js';
 import { UsageError } from './option-table.js';
 
 /**

@@ -8,7 +8,8 @@ import {
 } from '@tensorflow/tfjs-layers';
 import { createBatchNormalization } from './batch-norm-layer.js';
 import { deriveSeed, SeededDropout } from './seeded-dropout.js';
-import { type ModelSpec, parseSpec } from './spec.js';
+import type { ModelSpec } from './spec.js';
+import { parseSpec } from './spec-parse.js';
 
 /** Keras names the seed's FashionMNISTCNN instance this way; its summary shows it. */
 export const DEFAULT_MODEL_NAME = 'fashionmnistcnn_1';

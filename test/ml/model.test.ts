@@ -4,7 +4,8 @@ import { type LayersModel, layers } from '@tensorflow/tfjs-layers';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createModel, DEFAULT_MODEL_NAME } from '../../src/ml/model.js';
 import { SeededDropout } from '../../src/ml/seeded-dropout.js';
-import { DEFAULT_SPEC, type ModelSpec, parseSpec, SpecError } from '../../src/ml/spec.js';
+import { DEFAULT_SPEC, type ModelSpec, SpecError } from '../../src/ml/spec.js';
+import { parseSpec } from '../../src/ml/spec-parse.js';
 
 const convParams = (filter: number, cin: number, cout: number) =>
   filter * filter * cin * cout + cout;

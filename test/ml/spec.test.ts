@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { seedDictsToSpec, specToSeedDicts } from '../../src/ml/seed-dicts.js';
 import {
   ACTIVATIONS,
   convBlockShapes,
   DEFAULT_SPEC,
   flattenedSize,
-  parseSpec,
   SpecError,
   type SpecErrorCode,
-  seedDictsToSpec,
-  specToSeedDicts,
 } from '../../src/ml/spec.js';
+import { parseSpec } from '../../src/ml/spec-parse.js';
 
 // model.conv_params and model.fc_params as the notebook prints them.
 const NOTEBOOK_CONV_PARAMS = {

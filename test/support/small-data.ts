@@ -1,5 +1,5 @@
 import { loadFashionMnist, type SeedSplit, seedSplit } from '../../src/data/index.js';
-import { parseSpec } from '../../src/ml/spec.js';
+import { parseSpec } from '../../src/ml/spec-parse.js';
 
 /** A small CNN of the seed's shape that trains in well under a second per epoch. */
 export const SMALL_SPEC = parseSpec({
