@@ -12,7 +12,11 @@ interface Contender {
   name: string;
   command: string;
   args: string[];
+  env?: Record<string, string>;
 }
+
+/** A BLAS with its own thread pool (OpenBLAS) would otherwise ignore torch's thread count. */
+const threads = (n: number) => ({ OMP_NUM_THREADS: String(n), OPENBLAS_NUM_THREADS: String(n) });
 
 const tsx = ['--import', 'tsx', 'bench/train-contender.ts'];
 const contenders: Contender[] = [
@@ -29,6 +33,7 @@ const contenders: Contender[] = [
   {
     name: 'pytorch_1_thread',
     command: '/usr/bin/python3',
+    env: threads(1),
     args: [
       'bench/torch_train.py',
       '--threads',
@@ -42,6 +47,7 @@ const contenders: Contender[] = [
   {
     name: 'pytorch_2_threads',
     command: '/usr/bin/python3',
+    env: threads(2),
     args: [
       'bench/torch_train.py',
       '--threads',
@@ -73,7 +79,10 @@ const contenders: Contender[] = [
 const results: Record<string, { imagesPerSecond: number; maxRssMB?: number; blas?: string }> = {};
 for (const c of contenders) {
   process.stderr.write(`measuring ${c.name} ...\n`);
-  const { stdout } = await run(c.command, c.args, { maxBuffer: 1 << 20 });
+  const { stdout } = await run(c.command, c.args, {
+    maxBuffer: 1 << 20,
+    env: { ...process.env, ...c.env },
+  });
   const line = JSON.parse(stdout.trim().split('\n').at(-1) as string);
   results[c.name] = {
     imagesPerSecond: line.imagesPerSecond ?? line.train_images_per_s,
