@@ -1,26 +1,93 @@
 import { BACKENDS, type BackendChoice } from './ml/backend.js';
 
-/** Settings taken from the environment; the only module that reads process.env. */
-export interface EnvConfig {
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Every setting tailor takes from the environment; this is the only reader of process.env. */
+export interface Config {
+  /** tfjs backend: 'auto' picks the fastest that loads. */
   backend: BackendChoice;
+  /** Where Fashion-MNIST is looked for first and downloaded to; uploaded data sets too. */
   dataDir: string;
+  /** Parent of each command-line training run's checkpoints. */
   checkpointDir: string;
+  /** Where registered models are stored. */
+  artifactDir: string;
+  host: string;
+  port: number;
+  /** Unset: use 127.0.0.1:6379, or start a local redis-server. */
+  redisUrl: string | undefined;
+  logLevel: LogLevel;
+  /** Training jobs one worker process runs at once. */
+  workerConcurrency: number;
+  /** Prefix of every Redis key (queues and registry), so services can share a Redis. */
+  queuePrefix: string;
 }
 
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
 }
 
-export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
-  const backend = env.TAILOR_BACKEND ?? 'auto';
-  if (backend !== 'auto' && !(BACKENDS as readonly string[]).includes(backend)) {
-    throw new ConfigError(
-      `TAILOR_BACKEND must be one of auto, ${BACKENDS.join(', ')}; got '${backend}'`,
-    );
-  }
+type Env = Record<string, string | undefined>;
+
+export function readConfig(env: Env = process.env): Config {
   return {
-    backend: backend as BackendChoice,
-    dataDir: env.TAILOR_DATA_DIR ?? 'data',
-    checkpointDir: env.TAILOR_CHECKPOINT_DIR ?? 'checkpoints',
+    backend: oneOf(env, 'TAILOR_BACKEND', ['auto', ...BACKENDS], 'auto'),
+    dataDir: text(env, 'TAILOR_DATA_DIR', 'data'),
+    checkpointDir: text(env, 'TAILOR_CHECKPOINT_DIR', 'checkpoints'),
+    artifactDir: text(env, 'TAILOR_ARTIFACT_DIR', 'artifacts'),
+    host: text(env, 'HOST', '127.0.0.1'),
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    redisUrl: redisUrl(env),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    workerConcurrency: integer(env, 'TAILOR_WORKER_CONCURRENCY', 1, 1, 64),
+    queuePrefix: pattern(env, 'TAILOR_QUEUE_PREFIX', 'tailor', /^[A-Za-z0-9_-]{1,32}$/),
   };
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  const value = env[name];
+  if (value === undefined) return fallback;
+  if (value.trim() === '')
+    throw new ConfigError(`${name} is set but empty; unset it or give a value`);
+  return value;
+}
+
+function oneOf<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const value = env[name] ?? fallback;
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new ConfigError(`${name} must be one of ${choices.join(', ')}; got '${value}'`);
+  }
+  return value as T;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got '${raw}'`);
+  }
+  return value;
+}
+
+function pattern(env: Env, name: string, fallback: string, rule: RegExp): string {
+  const value = env[name] ?? fallback;
+  if (!rule.test(value)) throw new ConfigError(`${name} must match ${rule}; got '${value}'`);
+  return value;
+}
+
+function redisUrl(env: Env): string | undefined {
+  const raw = env.REDIS_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`REDIS_URL is not a URL: '${raw}' (expected redis://host:port)`);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError(`REDIS_URL must start with redis:// or rediss://; got '${url.protocol}'`);
+  }
+  return raw;
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readEnvConfig } from '../config.js';
+import { readConfig } from '../config.js';
 import { BACKENDS, type BackendChoice } from '../ml/backend.js';
 import { OPTIMIZERS } from '../ml/optimizer.js';
 import type { BatchProgress } from '../ml/train.js';
@@ -145,7 +145,7 @@ export async function trainCommand(
     out.write(`${TRAIN_HELP}\n`);
     return 0;
   }
-  const env = readEnvConfig();
+  const env = readConfig();
   const batchSize = integerOption(values, 'batch-size', { fallback: 50 }) as number;
   const checkpointDir =
     (values['checkpoint-dir'] as string | undefined) ??
