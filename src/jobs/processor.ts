@@ -1,0 +1,43 @@
+import { join } from 'node:path';
+import { type SandboxedJob, UnrecoverableError } from 'bullmq';
+import { readConfig } from '../config.js';
+import { runTraining, type TrainingRunResult } from '../training/run.js';
+import { progressTracker } from './progress.js';
+import { checkJobData, type TrainingJobData } from './training-job.js';
+
+export type TrainingJobResult = Omit<TrainingRunResult, 'lastCheckpoint'> & {
+  checkpointDir: string;
+};
+
+/**
+ * The sandboxed training processor: BullMQ runs it in a child process, so training never
+ * blocks the worker's lock renewal and its memory goes back to the OS when the job ends.
+ * A retried attempt resumes from the job's last epoch checkpoint.
+ */
+export default async function processTraining(
+  job: SandboxedJob<TrainingJobData, TrainingJobResult>,
+): Promise<TrainingJobResult> {
+  const data = checkJobData(job.data);
+  if (data.dataset !== 'fashion-mnist') {
+    throw new UnrecoverableError(`unknown dataset '${data.dataset}'`);
+  }
+  const config = readConfig();
+  const checkpointDir = join(config.artifactDir, 'checkpoints', String(job.id));
+  const progress = progressTracker((p) => job.updateProgress(p as unknown as object));
+  const result = await runTraining({
+    source: { kind: 'fashion-mnist', dataDir: config.dataDir, download: true },
+    spec: data.spec,
+    ...data.training,
+    backend: config.backend,
+    checkpointDir,
+    resume: true,
+    onEngine: (e) => progress.engine(e.backend, e.replicas),
+    onBatch: (p) => progress.batch(p),
+    onEpoch: (m) => {
+      progress.epoch(m);
+      if (m.epoch === data.training.epochs) void progress.evaluating();
+    },
+  });
+  const { lastCheckpoint: _, ...rest } = result;
+  return { ...rest, checkpointDir };
+}

@@ -1,0 +1,30 @@
+import { type ConnectionOptions, type Job, Queue } from 'bullmq';
+import type { TrainingJobData } from './training-job.js';
+
+export const TRAINING_QUEUE = 'training';
+
+export interface TrainingQueueOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+}
+
+export function createTrainingQueue({ connection, prefix }: TrainingQueueOptions) {
+  return new Queue<TrainingJobData>(TRAINING_QUEUE, { connection, prefix });
+}
+
+/**
+ * Transient failures (a worker lost, Redis restarted) are retried with backoff; bad input
+ * fails at once (the processor throws UnrecoverableError). A retried job resumes from its
+ * last epoch checkpoint.
+ */
+export function enqueueTraining(
+  queue: Queue<TrainingJobData>,
+  data: TrainingJobData,
+): Promise<Job<TrainingJobData>> {
+  return queue.add('train', data, {
+    attempts: 3,
+    backoff: { type: 'exponential', delay: 5_000 },
+    removeOnComplete: { age: 30 * 24 * 3600 },
+    removeOnFail: { age: 30 * 24 * 3600 },
+  });
+}

@@ -1,0 +1,96 @@
+import { UnrecoverableError } from 'bullmq';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+import { OPTIMIZERS } from '../ml/optimizer.js';
+import type { ModelSpec } from '../ml/spec.js';
+import { SpecError } from '../ml/spec.js';
+import { parseSpec } from '../ml/spec-parse.js';
+
+/** What a client may ask of a training job; everything but the data set is optional. */
+export const TrainingOptionsSchema = Type.Object(
+  {
+    epochs: Type.Integer({ minimum: 1, maximum: 1000, default: 1 }),
+    batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 50 }),
+    optimizer: Type.Union(
+      OPTIMIZERS.map((o) => Type.Literal(o)),
+      { default: 'adam' },
+    ),
+    learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
+    trainSize: Type.Optional(Type.Integer({ minimum: 1 })),
+    valSize: Type.Optional(Type.Integer({ minimum: 1 })),
+    testSize: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const TrainingJobRequestSchema = Type.Object(
+  {
+    dataset: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', default: 'fashion-mnist' }),
+    model: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    training: Type.Optional(TrainingOptionsSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type TrainingJobRequest = Static<typeof TrainingJobRequestSchema>;
+export type TrainingOptions = Static<typeof TrainingOptionsSchema>;
+
+/** A job as queued: every default filled in, the spec complete and validated. */
+export interface TrainingJobData {
+  dataset: string;
+  spec: ModelSpec;
+  training: TrainingOptions;
+}
+
+/** A request that passed the schema but not the deeper checks (the model spec). */
+export class InvalidJobError extends Error {
+  readonly statusCode = 400;
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Request body (already schema-valid) -> job data, or InvalidJobError naming the field. */
+export function toJobData(request: TrainingJobRequest): TrainingJobData {
+  const training = Value.Default(TrainingOptionsSchema, structuredClone(request.training ?? {}));
+  let spec: ModelSpec;
+  try {
+    spec = parseSpec(request.model ?? {});
+  } catch (err) {
+    if (err instanceof SpecError)
+      throw new InvalidJobError('INVALID_MODEL', `model.${err.message}`);
+    throw err;
+  }
+  return {
+    dataset: request.dataset ?? 'fashion-mnist',
+    spec,
+    training: training as TrainingOptions,
+  };
+}
+
+/**
+ * Checks job data read back from Redis in the processor. Bad data fails the job without
+ * retries: running it again cannot fix it.
+ */
+export function checkJobData(data: unknown): TrainingJobData {
+  const candidate = data as Partial<TrainingJobData> | null;
+  const errors = [...Value.Errors(TrainingOptionsSchema, candidate?.training)];
+  if (!candidate || typeof candidate.dataset !== 'string' || errors.length > 0) {
+    const first = errors[0];
+    const where = first ? ` at training${first.instancePath}: ${first.message}` : '';
+    throw new UnrecoverableError(`invalid training job data${where}`);
+  }
+  try {
+    return {
+      dataset: candidate.dataset,
+      spec: parseSpec(candidate.spec),
+      training: candidate.training as TrainingOptions,
+    };
+  } catch (err) {
+    throw new UnrecoverableError(`invalid model spec in job data: ${(err as Error).message}`);
+  }
+}

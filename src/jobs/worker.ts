@@ -1,0 +1,31 @@
+import { type ConnectionOptions, Worker } from 'bullmq';
+import { TRAINING_QUEUE } from './queue.js';
+
+export interface TrainingWorkerOptions {
+  connection: ConnectionOptions;
+  prefix: string;
+  concurrency: number;
+  /** Extra environment for the training child processes. */
+  env?: Record<string, string>;
+}
+
+/**
+ * A BullMQ worker whose processor runs in a child process (see processor.ts). From
+ * sources (tests, tsx) the child needs tsx's loader to import TypeScript.
+ */
+export function createTrainingWorker(options: TrainingWorkerOptions): Worker {
+  const fromSources = import.meta.url.endsWith('.ts');
+  const processor = new URL(`./processor.${fromSources ? 'ts' : 'js'}`, import.meta.url);
+  return new Worker(TRAINING_QUEUE, processor, {
+    connection: options.connection,
+    prefix: options.prefix,
+    concurrency: options.concurrency,
+    useWorkerThreads: false,
+    // Training holds the CPU for long stretches; the lock is renewed by this parent process.
+    lockDuration: 60_000,
+    workerForkOptions: {
+      execArgv: fromSources ? ['--import', 'tsx'] : [],
+      env: { ...process.env, ...options.env },
+    },
+  });
+}

@@ -1,0 +1,91 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Job, QueueEvents, type Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { workerConnection } from '../../src/jobs/connection.js';
+import type { TrainingProgress } from '../../src/jobs/progress.js';
+import { createTrainingQueue, enqueueTraining, TRAINING_QUEUE } from '../../src/jobs/queue.js';
+import { toJobData } from '../../src/jobs/training-job.js';
+import { createTrainingWorker } from '../../src/jobs/worker.js';
+
+const prefix = `test-${process.pid}-${Date.now()}`;
+let dir: string;
+let connection: Redis;
+let queue: ReturnType<typeof createTrainingQueue>;
+let events: QueueEvents;
+let worker: Worker;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tailor-jobs-'));
+  connection = workerConnection('redis://127.0.0.1:6379');
+  queue = createTrainingQueue({ connection, prefix });
+  events = new QueueEvents(TRAINING_QUEUE, { connection: connection.duplicate(), prefix });
+  await events.waitUntilReady();
+  worker = createTrainingWorker({
+    connection: connection.duplicate(),
+    prefix,
+    concurrency: 1,
+    env: { TAILOR_ARTIFACT_DIR: dir, TAILOR_BACKEND: 'wasm' },
+  });
+});
+
+afterAll(async () => {
+  await worker?.close();
+  await events?.close();
+  await queue?.obliterate({ force: true });
+  await queue?.close();
+  connection?.disconnect();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const small = {
+  dataset: 'fashion-mnist',
+  model: {
+    conv: [
+      { channels: 4, pool: 2 },
+      { channels: 8, pool: 2 },
+    ],
+    dense: [{ neurons: 32 }, {}],
+  },
+  training: { epochs: 2, trainSize: 500, valSize: 200, testSize: 200, seed: 1 },
+};
+
+describe('training jobs on BullMQ with a sandboxed processor', () => {
+  it('go from queued to completed, report progress, keep checkpoints and evaluate', async () => {
+    const seen: TrainingProgress[] = [];
+    events.on('progress', ({ data }) => seen.push(data as unknown as TrainingProgress));
+    const job = await enqueueTraining(queue, toJobData(small));
+    expect(await job.getState()).toMatch(/waiting|active/);
+    const result = await job.waitUntilFinished(events, 120_000);
+    expect(result.status).toBe('completed');
+    expect(result.history).toHaveLength(2);
+    expect(result.test.count).toBe(200);
+    expect(result.backend).toBe('wasm');
+    const stored = (await queue.getJob(job.id as string)) as Job;
+    expect(await stored.getState()).toBe('completed');
+    expect((stored.progress as TrainingProgress).history).toHaveLength(2);
+    // Progress advanced through batches and both epochs.
+    expect(seen.some((p) => p.stage === 'training' && (p.batch ?? 0) > 0)).toBe(true);
+    expect(seen.at(-1)?.history.length).toBe(2);
+    expect(await readdir(result.checkpointDir)).toContain('state-epoch-02');
+  });
+
+  it('fails invalid job data at once, without retries', async () => {
+    const job = await queue.add(
+      'train',
+      {
+        dataset: 'fashion-mnist',
+        spec: { conv: 'x' },
+        training: { epochs: 1, batchSize: 50, optimizer: 'adam' },
+      } as never,
+      { attempts: 3 },
+    );
+    await expect(job.waitUntilFinished(events, 60_000)).rejects.toThrow(
+      /invalid model spec in job data/,
+    );
+    const stored = (await queue.getJob(job.id as string)) as Job;
+    expect(stored.attemptsMade).toBe(1);
+  });
+});
