@@ -1,7 +1,7 @@
 import { UnrecoverableError } from 'bullmq';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
-import { OPTIMIZERS } from '../ml/optimizer.js';
+import type { OptimizerName } from '../ml/optimizer.js';
 import type { ModelSpec } from '../ml/spec.js';
 import { SpecError } from '../ml/spec.js';
 import { parseSpec } from '../ml/spec-parse.js';
@@ -9,11 +9,12 @@ import { parseSpec } from '../ml/spec-parse.js';
 /** What a client may ask of a training job; everything but the data set is optional. */
 export const TrainingOptionsSchema = Type.Object(
   {
-    epochs: Type.Integer({ minimum: 1, maximum: 1000, default: 1 }),
-    batchSize: Type.Integer({ minimum: 1, maximum: 4096, default: 50 }),
-    optimizer: Type.Union(
-      OPTIMIZERS.map((o) => Type.Literal(o)),
-      { default: 'adam' },
+    epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1 })),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096, default: 50 })),
+    optimizer: Type.Optional(
+      Type.Union([Type.Literal('adam'), Type.Literal('sgd'), Type.Literal('rmsprop')], {
+        default: 'adam',
+      }),
     ),
     learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
@@ -34,7 +35,12 @@ export const TrainingJobRequestSchema = Type.Object(
 );
 
 export type TrainingJobRequest = Static<typeof TrainingJobRequestSchema>;
-export type TrainingOptions = Static<typeof TrainingOptionsSchema>;
+/** Training options with their defaults applied. */
+export type TrainingOptions = Static<typeof TrainingOptionsSchema> & {
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+};
 
 /** A job as queued: every default filled in, the spec complete and validated. */
 export interface TrainingJobData {
@@ -79,7 +85,10 @@ export function toJobData(request: TrainingJobRequest): TrainingJobData {
 export function checkJobData(data: unknown): TrainingJobData {
   const candidate = data as Partial<TrainingJobData> | null;
   const errors = [...Value.Errors(TrainingOptionsSchema, candidate?.training)];
-  if (!candidate || typeof candidate.dataset !== 'string' || errors.length > 0) {
+  const complete = ['epochs', 'batchSize', 'optimizer'].every(
+    (key) => (candidate?.training as Record<string, unknown> | undefined)?.[key] !== undefined,
+  );
+  if (!candidate || typeof candidate.dataset !== 'string' || errors.length > 0 || !complete) {
     const first = errors[0];
     const where = first ? ` at training${first.instancePath}: ${first.message}` : '';
     throw new UnrecoverableError(`invalid training job data${where}`);
