@@ -1,0 +1,91 @@
+import type { JobState, JobType, Queue } from 'bullmq';
+import { type TrainingJobStatus, type TrainingJobView, toJobView } from './job-view.js';
+import type { TrainingJobResult } from './processor.js';
+import { enqueueTraining } from './queue.js';
+import { type TrainingJobData, type TrainingJobRequest, toJobData } from './training-job.js';
+
+/** A 4xx/5xx the API maps by code; declared here, where the condition is known. */
+export class JobsError extends Error {
+  constructor(
+    readonly code: 'JOB_NOT_FOUND' | 'QUEUE_UNAVAILABLE',
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+const TYPES: Record<TrainingJobStatus, JobType[]> = {
+  queued: ['waiting', 'delayed', 'prioritized', 'waiting-children'],
+  active: ['active'],
+  completed: ['completed'],
+  cancelled: ['completed'],
+  failed: ['failed'],
+};
+
+export interface ListOptions {
+  status?: TrainingJobStatus;
+  limit: number;
+  offset: number;
+}
+
+/**
+ * Training jobs as a service over the queue: what the routes call. `redisReady` tells
+ * whether the queue's connection is up: BullMQ waits for a connection that is down, and
+ * an API must answer 503 at once instead.
+ */
+export function createTrainingJobs(queue: Queue<TrainingJobData>, redisReady: () => boolean) {
+  const available = async <T>(call: () => Promise<T>): Promise<T> => {
+    if (!redisReady()) throw unavailable();
+    try {
+      return await call();
+    } catch (err) {
+      if (CONNECTION_ERROR.test((err as Error).message ?? '')) throw unavailable();
+      throw err;
+    }
+  };
+  return {
+    async create(request: TrainingJobRequest): Promise<TrainingJobView> {
+      const data = toJobData(request);
+      const job = await available(() => enqueueTraining(queue, data));
+      return toJobView(job, 'waiting');
+    },
+
+    async get(id: string): Promise<TrainingJobView> {
+      const job = JOB_ID.test(id) ? await available(() => queue.getJob(id)) : undefined;
+      if (!job) throw new JobsError('JOB_NOT_FOUND', 404, `no training job with id '${id}'`);
+      const state = await available(() => job.getState());
+      return toJobView(job, state as JobState | 'unknown');
+    },
+
+    async list({ status, limit, offset }: ListOptions) {
+      const types = status ? TYPES[status] : Object.values(TYPES).flat();
+      const unique = [...new Set(types)];
+      const jobs = await available(() => queue.getJobs(unique, offset, offset + limit - 1, false));
+      const views = await Promise.all(
+        jobs.map(async (job) =>
+          toJobView(job as never, (await job.getState()) as JobState | 'unknown'),
+        ),
+      );
+      const items = status ? views.filter((v) => v.status === status) : views;
+      const total = await available(() => queue.getJobCountByTypes(...unique));
+      return { items, total, limit, offset };
+    },
+  };
+}
+
+export type TrainingJobs = ReturnType<typeof createTrainingJobs>;
+export type { TrainingJobResult };
+
+const CONNECTION_ERROR =
+  /enableOfflineQueue|ECONNREFUSED|Connection is closed|ETIMEDOUT|max retries/i;
+
+function unavailable(): JobsError {
+  return new JobsError(
+    'QUEUE_UNAVAILABLE',
+    503,
+    'the job queue (Redis) is unavailable; retry later',
+  );
+}
