@@ -1,0 +1,24 @@
+import { decodeImage } from './decode.js';
+import type { ImageLimits } from './image-format.js';
+import { applyPolarity, type InvertOption } from './polarity.js';
+import { fitToSquare, MODEL_IMAGE_SIZE } from './resize.js';
+
+export interface ModelInputOptions extends ImageLimits {
+  /** Defaults to `'auto'`: uploaded images are often dark-on-light photos or scans. */
+  invert?: InvertOption;
+}
+
+/** 784 values (28x28, row-major) in [0, 1], light object on black, as the model was trained. */
+export const MODEL_INPUT_LENGTH = MODEL_IMAGE_SIZE * MODEL_IMAGE_SIZE;
+
+/**
+ * A PNG or JPEG of any size to the model's input. Polarity is decided and applied on the
+ * decoded image before resizing, so the black padding added around a non-square image is
+ * never inverted into a white frame.
+ */
+export function toModelInput(bytes: Uint8Array, options: ModelInputOptions = {}): Float32Array {
+  const gray = decodeImage(bytes, options);
+  const oriented = applyPolarity(gray, options.invert ?? 'auto', 255);
+  const square = fitToSquare(oriented);
+  return square.map((value) => Math.min(1, Math.max(0, value / 255)));
+}
