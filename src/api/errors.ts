@@ -1,0 +1,48 @@
+/** One problem with a request, located by a JSON pointer such as `/body/training/epochs`. */
+export interface ErrorDetail {
+  path: string;
+  message: string;
+}
+
+/**
+ * Every code the API itself answers with, declared once with its HTTP status and default
+ * message, in the manner of fastify's `lib/errors.js`
+ * (https://github.com/fastify/fastify/blob/main/lib/errors.js).
+ * Errors of the data, store and inference layers keep their own codes (see error-response.ts).
+ */
+const declarations = {
+  BAD_REQUEST: [400, 'bad request'],
+  VALIDATION_FAILED: [400, 'request does not match the schema'],
+  INVALID_JSON: [400, 'request body is not valid JSON'],
+  NOT_FOUND: [404, 'not found'],
+  NOT_ACCEPTABLE: [406, 'not acceptable'],
+  PAYLOAD_TOO_LARGE: [413, 'request body is too large'],
+  UNSUPPORTED_MEDIA_TYPE: [415, 'unsupported media type'],
+  INTERNAL: [500, 'internal error'],
+} as const satisfies Record<string, readonly [number, string]>;
+
+export type ApiErrorCode = keyof typeof declarations;
+
+/** An error whose code, status and message are part of the API contract. */
+export class ApiError extends Error {
+  readonly code: ApiErrorCode;
+  readonly statusCode: number;
+  readonly details: ErrorDetail[] | undefined;
+
+  constructor(code: ApiErrorCode, message?: string, details?: ErrorDetail[]) {
+    const [statusCode, defaultMessage] = declarations[code];
+    super(message ?? defaultMessage);
+    this.name = 'ApiError';
+    this.code = code;
+    this.statusCode = statusCode;
+    this.details = details;
+  }
+}
+
+export function statusOf(code: ApiErrorCode): number {
+  return declarations[code][0];
+}
+
+export function defaultMessageOf(code: ApiErrorCode): string {
+  return declarations[code][1];
+}

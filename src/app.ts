@@ -1,0 +1,60 @@
+import { type TypeBoxTypeProvider, TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import type { AppDeps } from './api/deps.js';
+import deps from './api/plugins/deps.js';
+import errorHandler from './api/plugins/error-handler.js';
+import requestId, { genReqId } from './api/plugins/request-id.js';
+import swagger from './api/plugins/swagger.js';
+import health from './api/routes/health.js';
+
+export type { AppDeps, CheckResult, ReadinessReport } from './api/deps.js';
+
+/** The app as routes see it: TypeBox schemas give typed requests and replies. */
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+/** Server options the process entry point (or a test) decides; everything else is fixed here. */
+export type AppOptions = Pick<
+  FastifyServerOptions,
+  | 'logger'
+  | 'loggerInstance'
+  | 'bodyLimit'
+  | 'connectionTimeout'
+  | 'requestTimeout'
+  | 'keepAliveTimeout'
+>;
+
+/**
+ * Builds the API; it never listens, so tests drive it with `app.ready()` and supertest
+ * (https://fastify.dev/docs/latest/Guides/Testing/). Routes may still be added before `ready()`.
+ */
+export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
+  const app = Fastify({ ...opts, genReqId, requestIdHeader: false })
+    // TypeBox compiles the route schemas. Unlike fastify's default Ajv setup (coerceTypes:
+    // 'array', removeAdditional: true) it never strips unknown keys, so `additionalProperties:
+    // false` rejects them, and it converts types only in querystring, params and headers: a
+    // JSON body must carry the right types
+    // (https://github.com/fastify/fastify-type-provider-typebox#type-compiler).
+    .setValidatorCompiler(TypeBoxValidatorCompiler)
+    .withTypeProvider<TypeBoxTypeProvider>();
+
+  app.register(deps, { deps: appDeps });
+  app.register(requestId);
+  app.register(errorHandler);
+  app.register(swagger, { version: appDeps.version });
+  // Routes: one plugin per resource, registered after swagger so the document includes them.
+  app.register(health);
+  return app;
+}
