@@ -1,3 +1,8 @@
+import type { Predictor } from '../inference/predictor.js';
+import type { TrainingJobs } from '../jobs/training-jobs.js';
+import type { ArtifactStore } from '../store/artifact-store.js';
+import type { ModelRegistry } from '../store/model-registry.js';
+
 /** Outcome of one readiness check; `detail` says why a check is not ok. */
 export interface CheckResult {
   ok: boolean;
@@ -9,12 +14,15 @@ export type ReadinessReport = Record<string, CheckResult>;
 
 /**
  * Services the API reaches through `fastify.deps`; built by the process entry point
- * and injected so tests can pass real or in-memory implementations.
- * Later services (queue, registry, predictor) are added here.
+ * and injected so tests can pass real implementations. A route whose service is absent
+ * answers 503 (the routes exist either way, so the OpenAPI document is complete).
  */
 export interface AppDeps {
   /** Checks that must pass before the instance takes traffic (`GET /readyz`). */
   readiness: () => Promise<ReadinessReport>;
   /** Service version, shown in the OpenAPI document. */
   version: string;
+  trainingJobs?: TrainingJobs;
+  models?: { registry: ModelRegistry; store: ArtifactStore };
+  predictor?: Predictor;
 }
