@@ -50,7 +50,10 @@ export function toErrorResponse(error: unknown): ErrorResponse {
       details,
     );
   }
-  if (code === undefined || statusCode === undefined || statusCode < 400 || statusCode > 499) {
+  // 503 is passed on too: "this dependency is down, retry" is safe and useful to say.
+  const clientOrUnavailable =
+    statusCode !== undefined && ((statusCode >= 400 && statusCode <= 499) || statusCode === 503);
+  if (code === undefined || statusCode === undefined || !clientOrUnavailable) {
     return internal();
   }
   const message = readString(error, 'message') ?? '';

@@ -19,6 +19,7 @@ const declarations = {
   PAYLOAD_TOO_LARGE: [413, 'request body is too large'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'unsupported media type'],
   INTERNAL: [500, 'internal error'],
+  SERVICE_UNAVAILABLE: [503, 'service unavailable'],
 } as const satisfies Record<string, readonly [number, string]>;
 
 export type ApiErrorCode = keyof typeof declarations;

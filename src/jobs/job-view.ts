@@ -16,6 +16,8 @@ export interface TrainingJobView {
   history: TrainingProgress['history'];
   bestValAcc: number | null;
   test: TrainingJobResult['test'] | null;
+  /** The registered model, once the job completed. */
+  modelId: string | null;
   checkpointDir: string | null;
   bestCheckpoint: string | null;
   backend: string | null;
@@ -55,6 +57,7 @@ export function toJobView(
     history: result?.history ?? progress?.history ?? [],
     bestValAcc: result && Number.isFinite(result.bestValAcc) ? result.bestValAcc : null,
     test: result?.test ?? null,
+    modelId: result?.modelId ?? null,
     checkpointDir: result?.checkpointDir ?? null,
     bestCheckpoint: result?.bestCheckpoint ?? null,
     backend: result?.backend ?? progress?.backend ?? null,

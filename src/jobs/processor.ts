@@ -7,6 +7,8 @@ import { checkJobData, type TrainingJobData } from './training-job.js';
 
 export type TrainingJobResult = Omit<TrainingRunResult, 'lastCheckpoint'> & {
   checkpointDir: string;
+  /** The model registered from the best checkpoint (absent when cancelled). */
+  modelId?: string;
 };
 
 /**

@@ -27,7 +27,9 @@ export const TrainingOptionsSchema = Type.Object(
 
 export const TrainingJobRequestSchema = Type.Object(
   {
-    dataset: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', default: 'fashion-mnist' }),
+    dataset: Type.Optional(
+      Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', default: 'fashion-mnist' }),
+    ),
     model: Type.Optional(Type.Object({}, { additionalProperties: true })),
     training: Type.Optional(TrainingOptionsSchema),
   },

@@ -1,0 +1,74 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { TrainingJobView } from '../../jobs/job-view.js';
+import { TrainingJobRequestSchema } from '../../jobs/training-job.js';
+import type { TrainingJobs } from '../../jobs/training-jobs.js';
+import { ApiError } from '../errors.js';
+import { errorResponses } from '../schemas/error.js';
+import { JobIdParams, JobList, ListJobsQuery, TrainingJob } from '../schemas/training-jobs.js';
+
+/** Training jobs: create (202, queued for a worker), read one, list. */
+const trainingJobs: FastifyPluginAsyncTypebox = async (app) => {
+  const service = (): TrainingJobs => {
+    const jobs = app.deps.trainingJobs;
+    if (!jobs)
+      throw new ApiError('SERVICE_UNAVAILABLE', 'training jobs are not available on this instance');
+    return jobs;
+  };
+
+  app.post(
+    '/v1/training-jobs',
+    {
+      schema: {
+        tags: ['training-jobs'],
+        summary: 'Queue a training job (defaults: Fashion-MNIST, the seed CNN, 1 epoch, batch 50)',
+        body: TrainingJobRequestSchema,
+        response: { 202: TrainingJob, ...errorResponses(400, 413, 415, 500, 503) },
+      },
+    },
+    async (request, reply) => {
+      const job = await service().create(request.body);
+      return reply.code(202).header('location', selfLink(job)).send(withLinks(job));
+    },
+  );
+
+  app.get(
+    '/v1/training-jobs/:id',
+    {
+      schema: {
+        tags: ['training-jobs'],
+        summary: 'A training job: status, progress, history, test metrics',
+        params: JobIdParams,
+        response: { 200: TrainingJob, ...errorResponses(400, 404, 500, 503) },
+      },
+    },
+    async (request) => withLinks(await service().get(request.params.id)),
+  );
+
+  app.get(
+    '/v1/training-jobs',
+    {
+      schema: {
+        tags: ['training-jobs'],
+        summary: 'Training jobs, newest first, optionally of one status',
+        querystring: ListJobsQuery,
+        response: { 200: JobList, ...errorResponses(400, 500, 503) },
+      },
+    },
+    async (request) => {
+      const { status, limit = 20, offset = 0 } = request.query;
+      const page = await service().list({ status, limit, offset });
+      return { ...page, items: page.items.map(withLinks) };
+    },
+  );
+};
+
+function selfLink(job: TrainingJobView): string {
+  return `/v1/training-jobs/${encodeURIComponent(job.id)}`;
+}
+
+function withLinks(job: TrainingJobView) {
+  const model = job.modelId ? { model: `/v1/models/${encodeURIComponent(job.modelId)}` } : {};
+  return { ...job, links: { self: selfLink(job), ...model } };
+}
+
+export default trainingJobs;

@@ -1,0 +1,99 @@
+import { Type } from 'typebox';
+
+const Metrics = Type.Object(
+  {
+    epoch: Type.Integer(),
+    loss: Type.Number(),
+    acc: Type.Number(),
+    val_loss: Type.Number(),
+    val_acc: Type.Number(),
+    seconds: Type.Number(),
+    imagesPerSecond: Type.Number(),
+  },
+  { additionalProperties: false },
+);
+
+const Progress = Type.Object(
+  {
+    stage: Type.Union([
+      Type.Literal('loading'),
+      Type.Literal('training'),
+      Type.Literal('evaluating'),
+    ]),
+    backend: Type.Optional(Type.String()),
+    replicas: Type.Optional(Type.Integer()),
+    epoch: Type.Optional(Type.Integer()),
+    epochs: Type.Optional(Type.Integer()),
+    batch: Type.Optional(Type.Integer()),
+    batches: Type.Optional(Type.Integer()),
+    loss: Type.Optional(Type.Number()),
+    acc: Type.Optional(Type.Number()),
+    imagesPerSecond: Type.Optional(Type.Number()),
+    history: Type.Array(Metrics),
+  },
+  { additionalProperties: false },
+);
+
+const ClassMetrics = Type.Object({
+  label: Type.Integer(),
+  className: Type.Optional(Type.String()),
+  precision: Type.Number(),
+  recall: Type.Number(),
+  f1: Type.Number(),
+  support: Type.Integer(),
+});
+
+const TestMetrics = Type.Object({
+  accuracy: Type.Number(),
+  count: Type.Integer(),
+  perClass: Type.Array(ClassMetrics),
+  macro: Type.Object({ precision: Type.Number(), recall: Type.Number(), f1: Type.Number() }),
+  confusion: Type.Array(Type.Array(Type.Integer())),
+});
+
+export const TrainingJobStatusSchema = Type.Union(
+  ['queued', 'active', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
+);
+
+export const TrainingJob = Type.Object({
+  id: Type.String(),
+  status: TrainingJobStatusSchema,
+  dataset: Type.String(),
+  spec: Type.Object({}, { additionalProperties: true }),
+  training: Type.Object({}, { additionalProperties: true }),
+  progress: Type.Union([Progress, Type.Null()]),
+  history: Type.Array(Metrics),
+  bestValAcc: Type.Union([Type.Number(), Type.Null()]),
+  test: Type.Union([TestMetrics, Type.Null()]),
+  modelId: Type.Union([Type.String(), Type.Null()]),
+  checkpointDir: Type.Union([Type.String(), Type.Null()]),
+  bestCheckpoint: Type.Union([Type.String(), Type.Null()]),
+  backend: Type.Union([Type.String(), Type.Null()]),
+  attempts: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+  startedAt: Type.Union([Type.String(), Type.Null()]),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+  error: Type.Union([Type.String(), Type.Null()]),
+  links: Type.Object({ self: Type.String(), model: Type.Optional(Type.String()) }),
+});
+
+export const JobIdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+
+export const ListJobsQuery = Type.Object(
+  {
+    status: Type.Optional(TrainingJobStatusSchema),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobList = Type.Object({
+  items: Type.Array(TrainingJob),
+  total: Type.Integer(),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+});

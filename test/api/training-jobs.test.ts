@@ -1,0 +1,97 @@
+import type { Redis } from 'ioredis';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { apiConnection } from '../../src/jobs/connection.js';
+import { createTrainingQueue } from '../../src/jobs/queue.js';
+import { createTrainingJobs } from '../../src/jobs/training-jobs.js';
+import { buildTestApp } from './helper.js';
+
+const prefix = `test-api-jobs-${process.pid}-${Date.now()}`;
+let connection: Redis;
+let queue: ReturnType<typeof createTrainingQueue>;
+let app: App;
+
+beforeAll(async () => {
+  connection = apiConnection('redis://127.0.0.1:6379');
+  await new Promise((resolve) => connection.once('ready', resolve));
+  queue = createTrainingQueue({ connection, prefix });
+  app = buildTestApp({
+    trainingJobs: createTrainingJobs(queue, () => connection.status === 'ready'),
+  });
+  await app.ready();
+});
+
+afterAll(async () => {
+  await app.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  connection.disconnect();
+});
+
+describe('training jobs API (no worker attached: jobs stay queued)', () => {
+  it('queues a job: 202, its location and every default', async () => {
+    const res = await request(app.server)
+      .post('/v1/training-jobs')
+      .send({ dataset: 'fashion-mnist', training: { epochs: 2, trainSize: 1000 } })
+      .expect(202);
+    expect(res.headers.location).toBe(`/v1/training-jobs/${res.body.id}`);
+    expect(res.body).toMatchObject({
+      status: 'queued',
+      training: { epochs: 2, batchSize: 50, optimizer: 'adam', trainSize: 1000 },
+      links: { self: res.headers.location },
+    });
+    const got = await request(app.server).get(String(res.headers.location)).expect(200);
+    expect(got.body.id).toBe(res.body.id);
+    const list = await request(app.server)
+      .get('/v1/training-jobs?status=queued&limit=5')
+      .expect(200);
+    expect(list.body.items.map((j: { id: string }) => j.id)).toContain(res.body.id);
+  });
+
+  it.each([
+    [{ dataset: 'fashion-mnist', colour: 'red' }, /colour/],
+    [{ training: { epochs: 'two' } }, /\/body\/training\/epochs/],
+    [{ training: { epochs: 0 } }, /\/body\/training\/epochs/],
+    [{ training: { optimizer: 'adamw' } }, /\/body\/training\/optimizer/],
+    [{ training: { batchSize: 100000 } }, /\/body\/training\/batchSize/],
+  ])('rejects %j with 400 naming the field', async (body, field) => {
+    const res = await request(app.server).post('/v1/training-jobs').send(body).expect(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(JSON.stringify(res.body.error.details ?? res.body.error.message)).toMatch(field);
+  });
+
+  it('rejects an invalid model spec with the spec field in the message', async () => {
+    const res = await request(app.server)
+      .post('/v1/training-jobs')
+      .send({ model: { conv: [{ channels: 8, pool: 64 }] } })
+      .expect(400);
+    expect(res.body.error).toMatchObject({ code: 'INVALID_MODEL' });
+    expect(res.body.error.message).toMatch(/^model\.conv\[0\]\.pool: /);
+  });
+
+  it('rejects bad JSON and answers 404 for an unknown job', async () => {
+    await request(app.server)
+      .post('/v1/training-jobs')
+      .set('content-type', 'application/json')
+      .send('{"dataset": ')
+      .expect(400);
+    const res = await request(app.server).get('/v1/training-jobs/424242').expect(404);
+    expect(res.body.error).toMatchObject({ code: 'JOB_NOT_FOUND' });
+  });
+
+  it('answers 503 at once when Redis is down', async () => {
+    const down = apiConnection('redis://127.0.0.1:1');
+    down.on('error', () => {});
+    const deadQueue = createTrainingQueue({ connection: down, prefix });
+    deadQueue.on('error', () => {});
+    const downApp = buildTestApp({
+      trainingJobs: createTrainingJobs(deadQueue, () => down.status === 'ready'),
+    });
+    await downApp.ready();
+    const res = await request(downApp.server).post('/v1/training-jobs').send({}).expect(503);
+    expect(res.body.error.code).toBe('QUEUE_UNAVAILABLE');
+    await downApp.close();
+    down.disconnect();
+  });
+});
