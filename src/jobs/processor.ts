@@ -1,8 +1,12 @@
 import { join } from 'node:path';
 import { type SandboxedJob, UnrecoverableError } from 'bullmq';
-import { readConfig } from '../config.js';
+import { type Config, readConfig } from '../config.js';
+import { createFileArtifactStore } from '../store/artifact-store.js';
+import { createModelRegistry, type ModelRegistry } from '../store/model-registry.js';
 import { runTraining, type TrainingRunResult } from '../training/run.js';
+import { workerConnection } from './connection.js';
 import { progressTracker } from './progress.js';
+import { registerBestModel } from './register-model.js';
 import { checkJobData, type TrainingJobData } from './training-job.js';
 
 export type TrainingJobResult = Omit<TrainingRunResult, 'lastCheckpoint'> & {
@@ -41,5 +45,24 @@ export default async function processTraining(
     },
   });
   const { lastCheckpoint: _, ...rest } = result;
-  return { ...rest, checkpointDir };
+  if (result.status !== 'completed') return { ...rest, checkpointDir };
+  const model = await withRegistry(config, (registry) =>
+    registerBestModel({
+      registry,
+      store: createFileArtifactStore(join(config.artifactDir, 'models')),
+      jobId: String(job.id),
+      data,
+      result,
+    }),
+  );
+  return { ...rest, checkpointDir, modelId: model.id };
+}
+
+async function withRegistry<T>(config: Config, use: (registry: ModelRegistry) => Promise<T>) {
+  const redis = workerConnection(config.redisUrl ?? 'redis://127.0.0.1:6379');
+  try {
+    return await use(createModelRegistry({ redis, prefix: config.queuePrefix }));
+  } finally {
+    redis.disconnect();
+  }
 }

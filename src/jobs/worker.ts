@@ -5,6 +5,8 @@ export interface TrainingWorkerOptions {
   connection: ConnectionOptions;
   prefix: string;
   concurrency: number;
+  /** Where the children reach Redis (to register models); unset: the default local one. */
+  redisUrl?: string;
   /** Extra environment for the training child processes. */
   env?: Record<string, string>;
 }
@@ -25,7 +27,14 @@ export function createTrainingWorker(options: TrainingWorkerOptions): Worker {
     lockDuration: 60_000,
     workerForkOptions: {
       execArgv: fromSources ? ['--import', 'tsx'] : [],
-      env: { ...process.env, ...options.env },
+      // The children read their settings from the environment (src/config.ts): hand them
+      // the Redis and key prefix this worker uses.
+      env: {
+        ...process.env,
+        TAILOR_QUEUE_PREFIX: options.prefix,
+        ...(options.redisUrl ? { REDIS_URL: options.redisUrl } : {}),
+        ...options.env,
+      },
     },
   });
 }

@@ -37,6 +37,7 @@ export interface TrainingRunOptions extends SplitOptions {
 
 export interface TrainingRunResult extends FitResult {
   backend: string;
+  classNames: readonly string[];
   replicas: number;
   /** The held-out test set, evaluated with the final weights. */
   test?: Evaluation;
@@ -74,7 +75,13 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       const { predicted } = await engine.evaluate('test');
       test = evaluate(data.test.labels, predicted, data.classNames.length, data.classNames);
     }
-    return { ...result, backend: engine.backend, replicas: engine.replicas, test };
+    return {
+      ...result,
+      backend: engine.backend,
+      replicas: engine.replicas,
+      classNames: data.classNames,
+      test,
+    };
   } finally {
     await engine.dispose();
   }

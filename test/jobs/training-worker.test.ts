@@ -9,8 +9,10 @@ import type { TrainingProgress } from '../../src/jobs/progress.js';
 import { createTrainingQueue, enqueueTraining, TRAINING_QUEUE } from '../../src/jobs/queue.js';
 import { toJobData } from '../../src/jobs/training-job.js';
 import { createTrainingWorker } from '../../src/jobs/worker.js';
+import { createFileArtifactStore } from '../../src/store/artifact-store.js';
+import { createModelRegistry } from '../../src/store/model-registry.js';
 
-const prefix = `test-${process.pid}-${Date.now()}`;
+const prefix = `tw-${process.pid}-${Date.now()}`;
 let dir: string;
 let connection: Redis;
 let queue: ReturnType<typeof createTrainingQueue>;
@@ -35,6 +37,8 @@ afterAll(async () => {
   await worker?.close();
   await events?.close();
   await queue?.obliterate({ force: true });
+  const keys = await connection.keys(`${prefix}:*`);
+  if (keys.length > 0) await connection.del(...keys);
   await queue?.close();
   connection?.disconnect();
   await rm(dir, { recursive: true, force: true });
@@ -70,6 +74,16 @@ describe('training jobs on BullMQ with a sandboxed processor', () => {
     expect(seen.some((p) => p.stage === 'training' && (p.batch ?? 0) > 0)).toBe(true);
     expect(seen.at(-1)?.history.length).toBe(2);
     expect(await readdir(result.checkpointDir)).toContain('state-epoch-02');
+    // The best checkpoint became a model version named after the job, its files verified.
+    expect(result.modelId).toBe(job.id);
+    const registry = createModelRegistry({ redis: connection, prefix });
+    const model = await registry.get(job.id as string);
+    expect(model.metrics.best_val_acc).toBe(result.bestValAcc);
+    expect(model.metrics.test_acc).toBe(result.test?.accuracy);
+    const store = createFileArtifactStore(join(dir, 'models'));
+    expect(
+      (await store.read(model.artifact, { sha256: model.sha256 })).files['weights.bin'],
+    ).toBeDefined();
   });
 
   it('fails invalid job data at once, without retries', async () => {
