@@ -51,26 +51,35 @@ function withThousands(count: number): string {
   return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
+/** One line of the table: "name (Type)", Keras' output shape text, parameter count. */
+export interface SummaryRow {
+  name: string;
+  type: string;
+  shape: string;
+  params: number;
+}
+
 /**
- * The Keras 2.x `model.summary()` table (sequential-like layout, the one
- * Keras prints when every layer feeds the next, as createModel's do), lines
- * joined by "\n" without a final newline. BatchNormalization's moving mean and
- * variance count as non-trainable, as in Keras.
+ * The Keras 2.x `model.summary()` table (sequential-like layout, the one Keras prints when
+ * every layer feeds the next, as createModel's do), lines joined by "\n" without a final
+ * newline.
  */
-export function summarize(model: LayersModel): string {
+export function formatSummary(
+  modelName: string,
+  rows: readonly SummaryRow[],
+  trainable: number,
+  nonTrainable: number,
+): string {
   const lines = [
-    `Model: "${model.name}"`,
+    `Model: "${modelName}"`,
     '_'.repeat(LINE_LENGTH),
     row(HEADER),
     '='.repeat(LINE_LENGTH),
   ];
-  model.layers.forEach((layer, i) => {
-    const name = `${layer.name} (${layer.getClassName()})`;
-    lines.push(row([name, outputShape(layer), String(layer.countParams())]));
-    lines.push((i === model.layers.length - 1 ? '=' : '_').repeat(LINE_LENGTH));
+  rows.forEach((r, i) => {
+    lines.push(row([`${r.name} (${r.type})`, r.shape, String(r.params)]));
+    lines.push((i === rows.length - 1 ? '=' : '_').repeat(LINE_LENGTH));
   });
-  const trainable = countWeights(model.trainableWeights);
-  const nonTrainable = countWeights(model.nonTrainableWeights);
   lines.push(
     `Total params: ${withThousands(trainable + nonTrainable)}`,
     `Trainable params: ${withThousands(trainable)}`,
@@ -79,3 +88,21 @@ export function summarize(model: LayersModel): string {
   );
   return lines.join('\n');
 }
+
+/** A built model's summary. BatchNormalization's moving mean and variance are non-trainable. */
+export function summarize(model: LayersModel): string {
+  const rows = model.layers.map((layer) => ({
+    name: layer.name,
+    type: layer.getClassName(),
+    shape: outputShape(layer),
+    params: layer.countParams(),
+  }));
+  return formatSummary(
+    model.name,
+    rows,
+    countWeights(model.trainableWeights),
+    countWeights(model.nonTrainableWeights),
+  );
+}
+
+export { pythonTuple };
