@@ -13,6 +13,7 @@ import errorHandler from './api/plugins/error-handler.js';
 import requestId, { genReqId } from './api/plugins/request-id.js';
 import swagger from './api/plugins/swagger.js';
 import health from './api/routes/health.js';
+import models from './api/routes/models.js';
 import trainingJobs from './api/routes/training-jobs.js';
 
 export type { AppDeps, CheckResult, ReadinessReport } from './api/deps.js';
@@ -58,5 +59,6 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   // Routes: one plugin per resource, registered after swagger so the document includes them.
   app.register(health);
   app.register(trainingJobs);
+  app.register(models);
   return app;
 }

@@ -1,0 +1,36 @@
+import { Type } from 'typebox';
+
+export const ModelVersion = Type.Object({
+  id: Type.String(),
+  version: Type.Integer(),
+  jobId: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+  spec: Type.Object({}, { additionalProperties: true }),
+  metrics: Type.Record(Type.String(), Type.Number()),
+  classNames: Type.Array(Type.String()),
+  backend: Type.String(),
+  links: Type.Object({ self: Type.String(), predict: Type.String(), job: Type.String() }),
+});
+
+export const ModelDetail = Type.Intersect([
+  ModelVersion,
+  Type.Object({ summary: Type.String({ description: "Keras' model.summary() table" }) }),
+]);
+
+export const ModelIdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+
+export const ListModelsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 32 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ModelList = Type.Object({
+  items: Type.Array(ModelVersion),
+  nextCursor: Type.Optional(Type.String()),
+});
