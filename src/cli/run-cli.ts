@@ -1,11 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from './option-table.js';
+import { SERVICE_HELP, serviceCommand } from './service-command.js';
 import { SUMMARY_HELP, summaryCommand } from './summary-command.js';
 import { TRAIN_HELP, trainCommand } from './train-command.js';
 
 const HELP = `Usage: tailor <command> [options]
 
 Commands:
+  serve                 Run the REST API.
+  worker                Run a training worker.
+  start                 Run both (what 'npm start' runs).
   summary [spec.json]   Print the Keras-style summary of a model spec.
   train [options]       Train on Fashion-MNIST (or IDX/CSV files) and report the seed's figures.
   help [command]        Show help for a command.
@@ -17,20 +21,24 @@ Run 'tailor <command> --help' for a command's options.`;
 export async function runCli(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const controller = new AbortController();
-  // First Ctrl-C stops training between batches; a second one exits at once.
+  // Training: the first Ctrl-C stops between batches; a second one exits at once.
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);
     process.stderr.write('\nstopping after this batch (Ctrl-C again to quit now)\n');
     controller.abort();
   };
-  process.on('SIGINT', onSigint);
   try {
     switch (command) {
       case 'summary':
         await summaryCommand(rest, process.stdout);
         return 0;
       case 'train':
+        process.on('SIGINT', onSigint);
         return await trainCommand(rest, process.stdout, process.stderr, controller.signal);
+      case 'serve':
+      case 'worker':
+      case 'start':
+        return await serviceCommand(command, rest, await version(), process.stdout);
       case 'version':
       case '--version':
         process.stdout.write(`${await version()}\n`);
@@ -52,6 +60,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
 function helpFor(command: string | undefined): string {
   if (command === 'train') return TRAIN_HELP;
+  if (command === 'serve' || command === 'worker' || command === 'start') return SERVICE_HELP;
   if (command === 'summary') return SUMMARY_HELP;
   return HELP;
 }

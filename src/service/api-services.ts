@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import type { AppDeps } from '../api/deps.js';
+import type { Config } from '../config.js';
+import { apiConnection } from '../jobs/connection.js';
+import { createTrainingQueue } from '../jobs/queue.js';
+import { createTrainingJobs } from '../jobs/training-jobs.js';
+import { createFileArtifactStore } from '../store/artifact-store.js';
+import { createModelRegistry } from '../store/model-registry.js';
+
+export interface ApiServices {
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+/** The API's services over one fail-fast Redis connection (see jobs/connection.ts). */
+export function createApiServices(config: Config, redisUrl: string, version: string): ApiServices {
+  const redis = apiConnection(redisUrl);
+  // ioredis reports a down Redis as 'error' events and reconnects; requests meanwhile get 503.
+  redis.on('error', () => {});
+  const queue = createTrainingQueue({ connection: redis, prefix: config.queuePrefix });
+  queue.on('error', () => {});
+  const registry = createModelRegistry({ redis, prefix: config.queuePrefix });
+  const deps: AppDeps = {
+    version,
+    trainingJobs: createTrainingJobs(queue, () => redis.status === 'ready'),
+    models: { registry, store: createFileArtifactStore(join(config.artifactDir, 'models')) },
+    readiness: async () => ({
+      redis:
+        redis.status === 'ready'
+          ? { ok: (await redis.ping()) === 'PONG' }
+          : { ok: false, detail: `redis connection is ${redis.status}` },
+    }),
+  };
+  return {
+    deps,
+    async close() {
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}

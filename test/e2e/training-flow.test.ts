@@ -1,0 +1,102 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { readConfig } from '../../src/config.js';
+import { createApiServices } from '../../src/service/api-services.js';
+import { startTrainingWorker } from '../../src/service/worker-process.js';
+
+// The whole path a user takes, with real parts: the API on a real Redis, a real worker
+// running the sandboxed processor, real Fashion-MNIST (a small subset).
+const prefix = `e2e-${process.pid}-${Date.now()}`.slice(0, 32);
+let dir: string;
+let services: ReturnType<typeof createApiServices>;
+let worker: ReturnType<typeof startTrainingWorker>;
+let app: ReturnType<typeof buildApp>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tailor-e2e-'));
+  const config = readConfig({
+    TAILOR_ARTIFACT_DIR: dir,
+    TAILOR_QUEUE_PREFIX: prefix,
+    TAILOR_BACKEND: 'wasm',
+  });
+  services = createApiServices(config, 'redis://127.0.0.1:6379', 'test');
+  app = buildApp(services.deps, { logger: false });
+  await app.ready();
+  // The training children read their settings from the environment.
+  process.env.TAILOR_ARTIFACT_DIR = dir;
+  worker = startTrainingWorker(
+    { ...config, artifactDir: dir },
+    'redis://127.0.0.1:6379',
+    pino({ level: 'silent' }),
+  );
+  // Ready once the API's Redis connection is up.
+  const deadline = Date.now() + 10_000;
+  while ((await request(app.server).get('/readyz')).status !== 200 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+});
+
+afterAll(async () => {
+  await worker?.close();
+  await app?.close();
+  const redis = (await import('ioredis')).Redis;
+  const client = new redis('redis://127.0.0.1:6379');
+  const keys = await client.keys(`${prefix}:*`);
+  if (keys.length > 0) await client.del(...keys);
+  client.disconnect();
+  await services?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a training job through the API', () => {
+  it('goes queued -> active -> completed with advancing progress, and its model appears', async () => {
+    const created = await request(app.server)
+      .post('/v1/training-jobs')
+      .send({
+        model: {
+          conv: [
+            { channels: 8, pool: 2 },
+            { channels: 16, pool: 2 },
+          ],
+          dense: [{ neurons: 64 }, {}],
+        },
+        training: {
+          epochs: 1,
+          batchSize: 25,
+          trainSize: 2000,
+          valSize: 500,
+          testSize: 500,
+          seed: 3,
+        },
+      })
+      .expect(202);
+    expect(created.body.status).toBe('queued');
+    const statuses = new Set<string>();
+    const batches: number[] = [];
+    let job = created.body;
+    const deadline = Date.now() + 150_000;
+    while (!['completed', 'failed'].includes(job.status) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      job = (await request(app.server).get(created.body.links.self).expect(200)).body;
+      statuses.add(job.status);
+      if (job.progress?.batch) batches.push(job.progress.batch);
+    }
+    expect(job.error).toBeNull();
+    expect(job.status).toBe('completed');
+    expect(statuses.has('active')).toBe(true);
+    expect(new Set(batches).size).toBeGreaterThan(1);
+    expect(job.history).toHaveLength(1);
+    expect(job.test.count).toBe(500);
+    expect(job.modelId).toBe(job.id);
+    const model = (await request(app.server).get(job.links.model).expect(200)).body;
+    expect(model.metrics.test_acc).toBe(job.test.accuracy);
+    expect(model.summary).toContain('conv1 (Conv2D)');
+    const list = (await request(app.server).get('/v1/models').expect(200)).body;
+    expect(list.items[0].id).toBe(job.id);
+  });
+});
