@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Sets up a fresh machine: Debian's Fashion-MNIST (the service also downloads it when it
-# is missing, given internet), the npm packages, and the build.
+# Sets up a fresh machine: Debian's Fashion-MNIST and Redis where missing (the service can
+# also download the data set, given internet, and use any Redis through REDIS_URL), the
+# npm packages, and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] && [ ! -d data ]; then
+missing=()
+[ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
+command -v redis-server >/dev/null || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dataset-fashion-mnist
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
   else
-    echo "Fashion-MNIST not installed: run 'sudo apt-get install dataset-fashion-mnist'," >&2
-    echo "or let 'tailor train' download it into ./data." >&2
+    echo "missing: ${missing[*]}; install them (sudo apt-get install ${missing[*]})," >&2
+    echo "or set REDIS_URL and let 'tailor train' download Fashion-MNIST into ./data." >&2
   fi
 fi
 
