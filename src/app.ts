@@ -14,6 +14,7 @@ import requestId, { genReqId } from './api/plugins/request-id.js';
 import swagger from './api/plugins/swagger.js';
 import health from './api/routes/health.js';
 import models from './api/routes/models.js';
+import predict from './api/routes/predict.js';
 import trainingJobs from './api/routes/training-jobs.js';
 
 export type { AppDeps, CheckResult, ReadinessReport } from './api/deps.js';
@@ -60,5 +61,6 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   app.register(health);
   app.register(trainingJobs);
   app.register(models);
+  app.register(predict);
   return app;
 }

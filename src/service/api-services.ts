@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { AppDeps } from '../api/deps.js';
 import type { Config } from '../config.js';
+import { createPredictorPool } from '../inference/predictor-pool.js';
 import { apiConnection } from '../jobs/connection.js';
 import { createTrainingQueue } from '../jobs/queue.js';
 import { createTrainingJobs } from '../jobs/training-jobs.js';
@@ -20,10 +21,14 @@ export function createApiServices(config: Config, redisUrl: string, version: str
   const queue = createTrainingQueue({ connection: redis, prefix: config.queuePrefix });
   queue.on('error', () => {});
   const registry = createModelRegistry({ redis, prefix: config.queuePrefix });
+  const store = createFileArtifactStore(join(config.artifactDir, 'models'));
+  // Inference runs in a worker thread, so the event loop keeps answering while it works.
+  const predictor = createPredictorPool({ registry, store, backend: config.backend });
   const deps: AppDeps = {
     version,
     trainingJobs: createTrainingJobs(queue, () => redis.status === 'ready'),
-    models: { registry, store: createFileArtifactStore(join(config.artifactDir, 'models')) },
+    models: { registry, store },
+    predictor,
     readiness: async () => ({
       redis:
         redis.status === 'ready'
@@ -34,6 +39,7 @@ export function createApiServices(config: Config, redisUrl: string, version: str
   return {
     deps,
     async close() {
+      await predictor.close();
       await queue.close();
       redis.disconnect();
     },

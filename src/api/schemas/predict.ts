@@ -1,0 +1,93 @@
+import { Type } from 'typebox';
+import { DEFAULT_MAX_INSTANCES } from '../../inference/instances.js';
+
+/** Limits of a multipart upload; a JSON body has its own (instances, bodyLimit). */
+export const UPLOAD_LIMITS = {
+  fileSize: 5 * 1024 * 1024,
+  files: 64,
+  /** Only `invert` is read; a few more are tolerated by busboy before it refuses the form. */
+  fields: 4,
+} as const;
+
+/** A JSON body of 256 instances of 784 decimals is about 2 MB; base64 images take more. */
+export const JSON_BODY_LIMIT = 16 * 1024 * 1024;
+
+export const ModelIdParams = Type.Object({
+  id: Type.String({
+    pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$',
+    description: 'Model id, or an alias such as `default`',
+  }),
+});
+
+const Invert = Type.Union([Type.Literal('auto'), Type.Boolean()], {
+  description:
+    'Whether to invert pixel values (the model expects a light object on black). Default: numeric instances as sent, images `auto` (decided from border versus centre brightness).',
+});
+
+export const PredictJsonBody = Type.Object(
+  {
+    instances: Type.Array(
+      Type.Unknown({
+        description:
+          'One image: 784 numbers (a flattened 28x28 image), 28 rows of 28 numbers (or of `[number]`), values in [0, 1] or [0, 255]; or `{"b64": "<base64 PNG or JPEG>"}`',
+      }),
+      { minItems: 1, maxItems: DEFAULT_MAX_INSTANCES, description: 'Images to classify' },
+    ),
+    invert: Type.Optional(Invert),
+  },
+  { additionalProperties: false, description: 'TensorFlow Serving style request' },
+);
+
+/** Documentation only: the form is read part by part in the handler, never validated as a body. */
+export const PredictForm = Type.Object(
+  {
+    file: Type.Array(Type.String({ format: 'binary' }), {
+      minItems: 1,
+      maxItems: UPLOAD_LIMITS.files,
+      description: `PNG or JPEG images of any size, at most ${UPLOAD_LIMITS.fileSize / 1024 / 1024} MB each; one part per image (files under any field name are read, in order)`,
+    }),
+    invert: Type.Optional(
+      Type.Enum(['auto', 'true', 'false'], {
+        type: 'string',
+        description: 'As `invert` of the JSON body; default `auto`',
+      }),
+    ),
+  },
+  { description: 'Image uploads' },
+);
+
+export const MULTIPART = 'multipart/form-data';
+
+/** Both request bodies, so the OpenAPI document describes each media type. */
+export const PredictBody = {
+  content: {
+    'application/json': { schema: PredictJsonBody },
+    [MULTIPART]: { schema: PredictForm },
+  },
+};
+
+export const PredictionResponse = Type.Object(
+  {
+    model: Type.Object(
+      {
+        id: Type.String(),
+        version: Type.Integer({ description: 'Registry version of the model that answered' }),
+      },
+      { additionalProperties: false },
+    ),
+    predictions: Type.Array(
+      Type.Object(
+        {
+          label: Type.Integer({ description: 'Index of the most probable class' }),
+          className: Type.String(),
+          probabilities: Type.Array(Type.Number(), {
+            description: 'One probability per class, in label order',
+          }),
+        },
+        { additionalProperties: false },
+      ),
+      { description: 'One per instance or uploaded image, in order' },
+    ),
+  },
+  { additionalProperties: false, description: 'One prediction per image, in request order' },
+);
