@@ -2,10 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { PNG } from 'pngjs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { readConfig } from '../../src/config.js';
+import { loadFashionMnist, seedSplit } from '../../src/data/index.js';
 import { createApiServices } from '../../src/service/api-services.js';
 import { startTrainingWorker } from '../../src/service/worker-process.js';
 
@@ -53,6 +55,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+// biome-ignore lint/suspicious/noExplicitAny: the job resource as the API returned it.
+let trained: any;
+
 describe('a training job through the API', () => {
   it('goes queued -> active -> completed with advancing progress, and its model appears', async () => {
     const created = await request(app.server)
@@ -98,5 +103,53 @@ describe('a training job through the API', () => {
     expect(model.summary).toContain('conv1 (Conv2D)');
     const list = (await request(app.server).get('/v1/models').expect(200)).body;
     expect(list.items[0].id).toBe(job.id);
+    trained = job;
+  });
+
+  it("predicts the job's held-out images through the API at the accuracy it reported", async () => {
+    expect(trained).toBeDefined();
+    const { test } = await heldOut();
+    const size = test.height * test.width;
+    const image = (i: number) => test.images.subarray(i * size, (i + 1) * size);
+    const predictPath = `/v1/models/${trained.modelId}/predict`;
+    let rightJson = 0;
+    for (let start = 0; start < test.count; start += 250) {
+      const instances = Array.from({ length: Math.min(250, test.count - start) }, (_, k) =>
+        Array.from(image(start + k)),
+      );
+      const res = await request(app.server).post(predictPath).send({ instances }).expect(200);
+      res.body.predictions.forEach((p: { label: number }, k: number) => {
+        if (p.label === test.labels[start + k]) rightJson++;
+      });
+    }
+    const jsonAccuracy = rightJson / test.count;
+    expect(Math.abs(jsonAccuracy - trained.test.accuracy)).toBeLessThanOrEqual(0.01);
+
+    let rightPng = 0;
+    for (let start = 0; start < test.count; start += 50) {
+      const upload = request(app.server).post(predictPath).field('invert', 'false');
+      for (let k = start; k < Math.min(start + 50, test.count); k++) {
+        upload.attach('images', png(image(k), test.width, test.height), `${k}.png`);
+      }
+      const res = await upload.expect(200);
+      res.body.predictions.forEach((p: { label: number }, k: number) => {
+        if (p.label === test.labels[start + k]) rightPng++;
+      });
+    }
+    expect(Math.abs(rightPng / test.count - trained.test.accuracy)).toBeLessThanOrEqual(0.01);
   });
 });
+
+/** The job's test split, made the way the job made it (same data, same sizes). */
+async function heldOut() {
+  const fm = await loadFashionMnist({ dataDir: 'data', download: false });
+  return seedSplit(fm.train, fm.test, { trainSize: 2000, valSize: 500, testSize: 500 });
+}
+
+function png(pixels: Uint8Array, width: number, height: number): Buffer {
+  const image = new PNG({ width, height });
+  pixels.forEach((v, i) => {
+    image.data.set([v, v, v, 255], i * 4);
+  });
+  return PNG.sync.write(image);
+}
