@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { UsageError } from './option-table.js';
+import { SAMPLE_HELP, sampleCommand } from './sample-command.js';
 import { SERVICE_HELP, serviceCommand } from './service-command.js';
 import { SUMMARY_HELP, summaryCommand } from './summary-command.js';
 import { TRAIN_HELP, trainCommand } from './train-command.js';
@@ -11,6 +12,7 @@ Commands:
   worker                Run a training worker.
   start                 Run both (what 'npm start' runs).
   summary [spec.json]   Print the Keras-style summary of a model spec.
+  sample [--index N]    Write a Fashion-MNIST test image as PNG (to try /predict).
   train [options]       Train on Fashion-MNIST (or IDX/CSV files) and report the seed's figures.
   help [command]        Show help for a command.
   version               Print the version.
@@ -29,6 +31,8 @@ export async function runCli(argv: string[]): Promise<number> {
   };
   try {
     switch (command) {
+      case 'sample':
+        return await sampleCommand(rest, process.stdout);
       case 'summary':
         await summaryCommand(rest, process.stdout);
         return 0;
@@ -62,6 +66,7 @@ function helpFor(command: string | undefined): string {
   if (command === 'train') return TRAIN_HELP;
   if (command === 'serve' || command === 'worker' || command === 'start') return SERVICE_HELP;
   if (command === 'summary') return SUMMARY_HELP;
+  if (command === 'sample') return SAMPLE_HELP;
   return HELP;
 }
 

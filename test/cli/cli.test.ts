@@ -108,3 +108,18 @@ describe('tailor train', () => {
     expect(await readdir(checkpoints)).toContain('state-epoch-01');
   });
 });
+
+describe('tailor sample', () => {
+  it('writes a real test image as a 28x28 PNG and names its class', async () => {
+    const file = join(dir, 'trouser.png');
+    const { code, stdout } = await runTailor(['sample', '--index', '3', '--out', file]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${file}: test image 3, label 1 (Trouser)\n`);
+    const png = await readFile(file);
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(28);
+    const { code: bad, stderr } = await runTailor(['sample', '--index', '10000']);
+    expect(bad).toBe(2);
+    expect(stderr).toContain('--index must be below 10000, got 10000');
+  });
+});
