@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ModelArtifacts } from '../ml/model-state.js';
+import { workerEntry } from '../ml/worker-entry.js';
 import type {
   InferenceReady,
   InferenceReply,
@@ -9,7 +10,6 @@ import type {
   PredictOutput,
 } from './inference-protocol.js';
 import { ModelCache } from './model-cache.js';
-import { workerEntry } from './worker-entry.js';
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
 type Body = InferenceRequest extends infer R

@@ -10,14 +10,12 @@ import type { IdxImages } from '../../src/data/idx.js';
 import { CLASS_NAMES } from '../../src/data/index.js';
 import { createPredictorPool, type PredictorPool } from '../../src/inference/predictor-pool.js';
 import { selectBackend } from '../../src/ml/backend.js';
-import { createModel } from '../../src/ml/model.js';
-import { exportModel } from '../../src/ml/model-state.js';
 import { parseSpec } from '../../src/ml/spec-parse.js';
 import { type ArtifactStore, createFileArtifactStore } from '../../src/store/artifact-store.js';
-import { saveModelDir } from '../../src/store/checkpoints.js';
 import { createModelRegistry } from '../../src/store/model-registry.js';
 import { encodePng, imageAt, loadTestImages } from '../inference/support/fashion-images.js';
 import { useRedisPrefix } from '../store/redis-prefix.js';
+import { registerModel as registerSharedModel } from '../support/registered-model.js';
 import { buildTestApp } from './helper.js';
 
 const SPEC = parseSpec({ conv: [{ channels: 4, pool: 2 }], dense: [{ neurons: 16 }, {}] });
@@ -32,22 +30,7 @@ let set: IdxImages;
 const models: LayersModel[] = [];
 
 async function registerModel(id: string, seed: number): Promise<LayersModel> {
-  const model = createModel(SPEC, { seed });
-  const saved = await saveModelDir(dir, `${id}-checkpoint`, {
-    artifacts: await exportModel(model),
-    meta: { seed },
-  });
-  const stored = await store.putModel(id, saved);
-  await registry.register({
-    id,
-    jobId: id,
-    spec: SPEC,
-    metrics: {},
-    classNames: [...CLASS_NAMES],
-    artifact: id,
-    sha256: stored.sha256,
-    backend: 'wasm',
-  });
+  const model = await registerSharedModel({ registry, store, dir }, SPEC, id, seed);
   models.push(model);
   return model;
 }

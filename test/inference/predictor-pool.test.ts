@@ -14,13 +14,11 @@ import {
   type PredictorPool,
 } from '../../src/inference/predictor-pool.js';
 import { selectBackend } from '../../src/ml/backend.js';
-import { createModel } from '../../src/ml/model.js';
-import { exportModel } from '../../src/ml/model-state.js';
 import { parseSpec } from '../../src/ml/spec-parse.js';
 import { type ArtifactStore, createFileArtifactStore } from '../../src/store/artifact-store.js';
-import { saveModelDir } from '../../src/store/checkpoints.js';
 import { createModelRegistry } from '../../src/store/model-registry.js';
 import { useRedisPrefix } from '../store/redis-prefix.js';
+import { registerModel as registerSharedModel } from '../support/registered-model.js';
 
 const TEST_IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
 const SPEC = parseSpec({ conv: [{ channels: 4, pool: 2 }], dense: [{ neurons: 16 }, {}] });
@@ -33,26 +31,8 @@ let images: Float32Array[];
 const models: Record<string, LayersModel> = {};
 let pool: PredictorPool;
 
-/** A real (untrained, seeded) model, saved, stored and registered as a training job would. */
-async function registerModel(id: string, seed: number): Promise<LayersModel> {
-  const model = createModel(SPEC, { seed });
-  const saved = await saveModelDir(dir, `${id}-checkpoint`, {
-    artifacts: await exportModel(model),
-    meta: { seed },
-  });
-  const stored = await store.putModel(id, saved);
-  await registry.register({
-    id,
-    jobId: id,
-    spec: SPEC,
-    metrics: {},
-    classNames: [...CLASS_NAMES],
-    artifact: id,
-    sha256: stored.sha256,
-    backend: 'wasm',
-  });
-  return model;
-}
+const registerModel = (id: string, seed: number) =>
+  registerSharedModel({ registry, store, dir }, SPEC, id, seed);
 
 /** The model's own answer in this process: the reference the pool must reproduce. */
 function reference(model: LayersModel, inputs: Float32Array[]): number[][] {

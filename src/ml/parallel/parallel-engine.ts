@@ -6,6 +6,7 @@ import { parameterCount } from '../model-params.js';
 import type { ModelArtifacts, OptimizerState } from '../model-state.js';
 import { mixSeed } from '../random.js';
 import type { BatchResult, EvalResult, ReplicaOptions } from '../replica.js';
+import { workerEntry } from '../worker-entry.js';
 import type { ReadyMessage, ReplicaWorkerData, Reply, Request } from './protocol.js';
 
 type Pending = { resolve: (value: unknown) => void; reject: (err: Error) => void };
@@ -69,7 +70,7 @@ export class ParallelEngine implements TrainingEngine {
   }
 
   private spawn(workerData: ReplicaWorkerData): Promise<ReadyMessage> {
-    const entry = workerEntry();
+    const entry = workerEntry(import.meta.url, 'replica-worker');
     const worker = new Worker(entry.url, { workerData, eval: entry.eval });
     this.workers.push(worker);
     return new Promise((resolve, reject) => {
@@ -204,18 +205,4 @@ function shared(set: LabelledImageSet): LabelledImageSet {
   const labels = new Uint8Array(new SharedArrayBuffer(set.labels.length));
   labels.set(set.labels);
   return { ...set, images, labels };
-}
-
-/**
- * The worker's entry module next to this one: compiled JavaScript in a build; TypeScript
- * when running from sources (tests, tsx), where a small bootstrap registers tsx's loader
- * in the worker before importing it.
- */
-function workerEntry(): { url: URL | string; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts')) {
-    return { url: new URL('./replica-worker.js', import.meta.url), eval: false };
-  }
-  const entry = new URL('./replica-worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`;
-  return { url: bootstrap, eval: true };
 }

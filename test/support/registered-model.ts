@@ -1,0 +1,34 @@
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { CLASS_NAMES } from '../../src/data/index.js';
+import { createModel } from '../../src/ml/model.js';
+import { exportModel } from '../../src/ml/model-state.js';
+import type { ModelSpec } from '../../src/ml/spec.js';
+import type { ArtifactStore } from '../../src/store/artifact-store.js';
+import { saveModelDir } from '../../src/store/checkpoints.js';
+import type { ModelRegistry } from '../../src/store/model-registry.js';
+
+/** A real (untrained, seeded) model, saved, stored and registered as a training job would. */
+export async function registerModel(
+  { registry, store, dir }: { registry: ModelRegistry; store: ArtifactStore; dir: string },
+  spec: ModelSpec,
+  id: string,
+  seed: number,
+): Promise<LayersModel> {
+  const model = createModel(spec, { seed });
+  const saved = await saveModelDir(dir, `${id}-checkpoint`, {
+    artifacts: await exportModel(model),
+    meta: { seed },
+  });
+  const stored = await store.putModel(id, saved);
+  await registry.register({
+    id,
+    jobId: id,
+    spec,
+    metrics: {},
+    classNames: [...CLASS_NAMES],
+    artifact: id,
+    sha256: stored.sha256,
+    backend: 'wasm',
+  });
+  return model;
+}
