@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { AppDeps } from '../api/deps.js';
 import type { Config } from '../config.js';
-import { createPredictorPool } from '../inference/predictor-pool.js';
+import { createPredictorPool, type PredictorPool } from '../inference/predictor-pool.js';
 import { apiConnection } from '../jobs/connection.js';
 import { createTrainingQueue } from '../jobs/queue.js';
 import { createTrainingJobs } from '../jobs/training-jobs.js';
@@ -34,6 +34,9 @@ export function createApiServices(config: Config, redisUrl: string, version: str
         redis.status === 'ready'
           ? { ok: (await redis.ping()) === 'PONG' }
           : { ok: false, detail: `redis connection is ${redis.status}` },
+      // Jobs queue up without a worker, so none connected is worth saying but not a failure.
+      trainingWorkers: await countWorkers(queue, redis.status === 'ready'),
+      inference: await inferenceBackend(predictor),
     }),
   };
   return {
@@ -44,4 +47,22 @@ export function createApiServices(config: Config, redisUrl: string, version: str
       redis.disconnect();
     },
   };
+}
+
+async function countWorkers(
+  queue: ReturnType<typeof createTrainingQueue>,
+  connected: boolean,
+): Promise<{ ok: boolean; detail: string }> {
+  if (!connected) return { ok: false, detail: 'unknown: redis is unavailable' };
+  const workers = await queue.getWorkersCount();
+  return { ok: true, detail: `${workers} training worker(s) connected` };
+}
+
+/** The inference threads have loaded a tfjs backend. */
+async function inferenceBackend(pool: PredictorPool): Promise<{ ok: boolean; detail: string }> {
+  const stats = await pool.stats();
+  const backends = [...new Set(stats.map((s) => s.backend))];
+  return backends.length > 0
+    ? { ok: true, detail: `backend ${backends.join(', ')}` }
+    : { ok: false, detail: 'no inference thread is running' };
 }

@@ -59,6 +59,15 @@ afterAll(async () => {
 let trained: any;
 
 describe('a training job through the API', () => {
+  it('is ready: Redis up, a training worker connected, inference threads on a backend', async () => {
+    const res = await request(app.server).get('/readyz').expect(200);
+    expect(res.body.checks).toEqual({
+      redis: { ok: true },
+      trainingWorkers: { ok: true, detail: '1 training worker(s) connected' },
+      inference: { ok: true, detail: 'backend wasm' },
+    });
+  });
+
   it('goes queued -> active -> completed with advancing progress, and its model appears', async () => {
     const created = await request(app.server)
       .post('/v1/training-jobs')
