@@ -140,6 +140,32 @@ describe('POST /v1/models/:id/predict', () => {
     );
   });
 
+  it('answers 400 naming the instance with a pixel out of range', async () => {
+    const pixels = Array.from({ length: 784 }, () => 0);
+    pixels[5] = 300;
+    const res = await request(app.server)
+      .post('/v1/models/model-a/predict')
+      .send({ instances: [Array.from({ length: 784 }, () => 0), pixels] })
+      .expect(400);
+    expect((res.body as Body).error?.code).toBe('PIXEL_OUT_OF_RANGE');
+    expect((res.body as Body).error?.message).toMatch(/^instances\[1\]/);
+  });
+
+  it('classifies a base64 PNG instance like the same pixels as numbers', async () => {
+    const png = encodePng(imageAt(set, 0), 28, 28);
+    const [asImage, asNumbers] = await Promise.all([
+      request(app.server)
+        .post('/v1/models/model-a/predict')
+        .send({ instances: [{ b64: Buffer.from(png).toString('base64') }], invert: false })
+        .expect(200),
+      request(app.server)
+        .post('/v1/models/model-a/predict')
+        .send({ instances: [Array.from(imageAt(set, 0))] })
+        .expect(200),
+    ]);
+    expect(asImage.body.predictions[0].label).toBe(asNumbers.body.predictions[0].label);
+  });
+
   it('answers 400 for unknown JSON keys and bad form fields', async () => {
     const unknownKey = await request(app.server)
       .post('/v1/models/model-a/predict')
