@@ -2,7 +2,6 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeImage } from '../../src/inference/decode.js';
-import { InputError } from '../../src/inference/errors.js';
 import {
   DEFAULT_MAX_PIXELS,
   detectImageFormat,
@@ -25,16 +24,7 @@ import {
   loadTestImages,
   upscaleNearest,
 } from './support/fashion-images.js';
-
-function thrown(action: () => unknown): InputError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
+import { thrown } from './support/thrown.js';
 
 afterEach(() => {
   vi.restoreAllMocks();

@@ -1,5 +1,4 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../../src/inference/errors.js';
 import { DEFAULT_MAX_INSTANCES, parseInstances } from '../../src/inference/instances.js';
 import { GIF_BYTES, pngDeclaring } from './support/crafted-bytes.js';
 import {
@@ -11,16 +10,7 @@ import {
   toUnit,
   upscaleNearest,
 } from './support/fashion-images.js';
-
-function thrown(action: () => unknown): InputError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof InputError) return error;
-    throw error;
-  }
-  throw new Error('expected an InputError');
-}
+import { thrown } from './support/thrown.js';
 
 function rows(flat: ArrayLike<number>): number[][] {
   return Array.from({ length: 28 }, (_, r) => Array.from(flat).slice(r * 28, r * 28 + 28));

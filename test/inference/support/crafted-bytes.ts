@@ -1,4 +1,5 @@
 import { crc32, deflateSync } from 'node:zlib';
+import { ADAM7 } from '../../../src/inference/png-pixel-data.js';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -28,16 +29,6 @@ export function pngDeclaring(width: number, height: number): Buffer {
     pngChunk('IEND', Buffer.alloc(0)),
   ]);
 }
-
-const ADAM7 = [
-  [0, 0, 8, 8],
-  [4, 0, 8, 8],
-  [0, 4, 4, 8],
-  [2, 0, 4, 4],
-  [0, 2, 2, 4],
-  [1, 0, 2, 2],
-  [0, 1, 1, 2],
-] as const;
 
 /** An Adam7-interlaced 8-bit greyscale PNG (pngjs only writes non-interlaced ones). */
 export function interlacedGrayPng(gray: Uint8Array, width: number, height: number): Buffer {
