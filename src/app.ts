@@ -12,6 +12,7 @@ import deps from './api/plugins/deps.js';
 import errorHandler from './api/plugins/error-handler.js';
 import requestId, { genReqId } from './api/plugins/request-id.js';
 import swagger from './api/plugins/swagger.js';
+import datasets from './api/routes/datasets.js';
 import health from './api/routes/health.js';
 import models from './api/routes/models.js';
 import predict from './api/routes/predict.js';
@@ -62,5 +63,10 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   app.register(trainingJobs);
   app.register(models);
   app.register(predict);
+  app.register(datasets, {
+    ...appDeps.datasetRoutes,
+    store: appDeps.datasets,
+    dataDir: appDeps.dataDir ?? 'data',
+  });
   return app;
 }

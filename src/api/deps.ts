@@ -1,7 +1,9 @@
 import type { Predictor } from '../inference/predictor.js';
 import type { TrainingJobs } from '../jobs/training-jobs.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
+import type { DatasetStore } from '../store/dataset-store.js';
 import type { ModelRegistry } from '../store/model-registry.js';
+import type { DatasetRoutesOptions } from './routes/datasets.js';
 
 /** Outcome of one readiness check; `detail` says why a check is not ok. */
 export interface CheckResult {
@@ -25,4 +27,10 @@ export interface AppDeps {
   trainingJobs?: TrainingJobs;
   models?: { registry: ModelRegistry; store: ArtifactStore };
   predictor?: Predictor;
+  /** Uploaded data sets. */
+  datasets?: DatasetStore;
+  /** Where the built-in Fashion-MNIST is looked for; default `data`. */
+  dataDir?: string;
+  /** Upload limits and the system directories searched for Fashion-MNIST (tests narrow them). */
+  datasetRoutes?: Pick<DatasetRoutesOptions, 'limits' | 'systemDirs'>;
 }

@@ -1,8 +1,12 @@
 import { join } from 'node:path';
 import { type SandboxedJob, UnrecoverableError } from 'bullmq';
 import { type Config, readConfig } from '../config.js';
+import { DataFormatError, DataSplitError } from '../data/index.js';
+import { SpecError } from '../ml/spec.js';
 import { createFileArtifactStore } from '../store/artifact-store.js';
+import { BUILT_IN_DATASET, createDatasetStore, datasetDir } from '../store/dataset-store.js';
 import { createModelRegistry, type ModelRegistry } from '../store/model-registry.js';
+import type { DataSource } from '../training/data-source.js';
 import { runTraining, type TrainingRunResult } from '../training/run.js';
 import { workerConnection } from './connection.js';
 import { progressTracker } from './progress.js';
@@ -24,26 +28,26 @@ export default async function processTraining(
   job: SandboxedJob<TrainingJobData, TrainingJobResult>,
 ): Promise<TrainingJobResult> {
   const data = checkJobData(job.data);
-  if (data.dataset !== 'fashion-mnist') {
-    throw new UnrecoverableError(`unknown dataset '${data.dataset}'`);
-  }
   const config = readConfig();
+  const source = await dataSource(config, data.dataset);
   const checkpointDir = join(config.artifactDir, 'checkpoints', String(job.id));
   const progress = progressTracker((p) => job.updateProgress(p as unknown as object));
-  const result = await runTraining({
-    source: { kind: 'fashion-mnist', dataDir: config.dataDir, download: true },
-    spec: data.spec,
-    ...data.training,
-    backend: config.backend,
-    checkpointDir,
-    resume: true,
-    onEngine: (e) => progress.engine(e.backend, e.replicas),
-    onBatch: (p) => progress.batch(p),
-    onEpoch: (m) => {
-      progress.epoch(m);
-      if (m.epoch === data.training.epochs) void progress.evaluating();
-    },
-  });
+  const result = await unrecoverableOnBadData(() =>
+    runTraining({
+      source,
+      spec: data.spec,
+      ...data.training,
+      backend: config.backend,
+      checkpointDir,
+      resume: true,
+      onEngine: (e) => progress.engine(e.backend, e.replicas),
+      onBatch: (p) => progress.batch(p),
+      onEpoch: (m) => {
+        progress.epoch(m);
+        if (m.epoch === data.training.epochs) void progress.evaluating();
+      },
+    }),
+  );
   const { lastCheckpoint: _, ...rest } = result;
   if (result.status !== 'completed') return { ...rest, checkpointDir };
   const model = await withRegistry(config, (registry) =>
@@ -56,6 +60,31 @@ export default async function processTraining(
     }),
   );
   return { ...rest, checkpointDir, modelId: model.id };
+}
+
+/**
+ * Data that cannot be read or split, and specs that cannot be built, fail the job for
+ * good: another attempt would meet the same files.
+ */
+async function unrecoverableOnBadData<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const bad =
+      err instanceof DataFormatError || err instanceof DataSplitError || err instanceof SpecError;
+    throw bad ? new UnrecoverableError((err as Error).message) : err;
+  }
+}
+
+/** The built-in Fashion-MNIST, or an uploaded data set; a missing one fails the job for good. */
+async function dataSource(config: Config, id: string): Promise<DataSource> {
+  if (id === BUILT_IN_DATASET)
+    return { kind: 'fashion-mnist', dataDir: config.dataDir, download: true };
+  try {
+    return await createDatasetStore(datasetDir(config)).source(id);
+  } catch (err) {
+    throw new UnrecoverableError(`dataset '${id}': ${(err as Error).message}`);
+  }
 }
 
 async function withRegistry<T>(config: Config, use: (registry: ModelRegistry) => Promise<T>) {

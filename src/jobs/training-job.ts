@@ -18,6 +18,8 @@ export const TrainingOptionsSchema = Type.Object(
     ),
     learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
+    /** Images per class held out of the training files as the test set (seed: 1000). */
+    testPerClass: Type.Optional(Type.Integer({ minimum: 1 })),
     trainSize: Type.Optional(Type.Integer({ minimum: 1 })),
     valSize: Type.Optional(Type.Integer({ minimum: 1 })),
     testSize: Type.Optional(Type.Integer({ minimum: 1 })),

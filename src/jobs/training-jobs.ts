@@ -2,7 +2,12 @@ import type { JobState, JobType, Queue } from 'bullmq';
 import { type TrainingJobStatus, type TrainingJobView, toJobView } from './job-view.js';
 import type { TrainingJobResult } from './processor.js';
 import { enqueueTraining } from './queue.js';
-import { type TrainingJobData, type TrainingJobRequest, toJobData } from './training-job.js';
+import {
+  InvalidJobError,
+  type TrainingJobData,
+  type TrainingJobRequest,
+  toJobData,
+} from './training-job.js';
 
 /** A 4xx/5xx the API maps by code; declared here, where the condition is known. */
 export class JobsError extends Error {
@@ -36,7 +41,11 @@ export interface ListOptions {
  * whether the queue's connection is up: BullMQ waits for a connection that is down, and
  * an API must answer 503 at once instead.
  */
-export function createTrainingJobs(queue: Queue<TrainingJobData>, redisReady: () => boolean) {
+export function createTrainingJobs(
+  queue: Queue<TrainingJobData>,
+  redisReady: () => boolean,
+  datasetExists: (id: string) => Promise<boolean> = async (id) => id === 'fashion-mnist',
+) {
   const available = async <T>(call: () => Promise<T>): Promise<T> => {
     if (!redisReady()) throw unavailable();
     try {
@@ -49,6 +58,12 @@ export function createTrainingJobs(queue: Queue<TrainingJobData>, redisReady: ()
   return {
     async create(request: TrainingJobRequest): Promise<TrainingJobView> {
       const data = toJobData(request);
+      if (!(await datasetExists(data.dataset))) {
+        throw new InvalidJobError(
+          'UNKNOWN_DATASET',
+          `dataset: no data set '${data.dataset}'; GET /v1/datasets lists them`,
+        );
+      }
       const job = await available(() => enqueueTraining(queue, data));
       return toJobView(job, 'waiting');
     },

@@ -6,6 +6,7 @@ import { apiConnection } from '../jobs/connection.js';
 import { createTrainingQueue } from '../jobs/queue.js';
 import { createTrainingJobs } from '../jobs/training-jobs.js';
 import { createFileArtifactStore } from '../store/artifact-store.js';
+import { createDatasetStore, datasetDir, datasetExists } from '../store/dataset-store.js';
 import { createModelRegistry } from '../store/model-registry.js';
 
 export interface ApiServices {
@@ -24,9 +25,16 @@ export function createApiServices(config: Config, redisUrl: string, version: str
   const store = createFileArtifactStore(join(config.artifactDir, 'models'));
   // Inference runs in a worker thread, so the event loop keeps answering while it works.
   const predictor = createPredictorPool({ registry, store, backend: config.backend });
+  const datasets = createDatasetStore(datasetDir(config));
   const deps: AppDeps = {
     version,
-    trainingJobs: createTrainingJobs(queue, () => redis.status === 'ready'),
+    trainingJobs: createTrainingJobs(
+      queue,
+      () => redis.status === 'ready',
+      datasetExists(datasets),
+    ),
+    datasets,
+    dataDir: config.dataDir,
     models: { registry, store },
     predictor,
     readiness: async () => ({

@@ -26,11 +26,16 @@ beforeAll(async () => {
     TAILOR_QUEUE_PREFIX: prefix,
     TAILOR_BACKEND: 'wasm',
   });
-  services = createApiServices(config, 'redis://127.0.0.1:6379', 'test');
+  services = createApiServices(
+    { ...config, dataDir: join(dir, 'data') },
+    'redis://127.0.0.1:6379',
+    'test',
+  );
   app = buildApp(services.deps, { logger: false });
   await app.ready();
   // The training children read their settings from the environment.
   process.env.TAILOR_ARTIFACT_DIR = dir;
+  process.env.TAILOR_DATA_DIR = join(dir, 'data');
   worker = startTrainingWorker(
     { ...config, artifactDir: dir },
     'redis://127.0.0.1:6379',
@@ -146,6 +151,52 @@ describe('a training job through the API', () => {
       });
     }
     expect(Math.abs(rightPng / test.count - trained.test.accuracy)).toBeLessThanOrEqual(0.01);
+  });
+});
+
+describe('an uploaded data set', () => {
+  it('trains through the API once uploaded; an unknown one is refused up front', async () => {
+    const fm = await loadFashionMnist({ dataDir: 'data', download: false });
+    const csv = (set: typeof fm.train, count: number) => {
+      const size = set.height * set.width;
+      const header = ['label', ...Array.from({ length: size }, (_, i) => `pixel${i + 1}`)].join(
+        ',',
+      );
+      const rows = Array.from({ length: count }, (_, r) =>
+        [set.labels[r], ...set.images.subarray(r * size, (r + 1) * size)].join(','),
+      );
+      return Buffer.from(`${header}\n${rows.join('\n')}\n`);
+    };
+    const uploaded = await request(app.server)
+      .post('/v1/datasets')
+      .field('name', 'first 600 of each split')
+      .attach('train', csv(fm.train, 600), 'train.csv')
+      .attach('test', csv(fm.test, 300), 'test.csv')
+      .expect(201);
+    const refused = await request(app.server)
+      .post('/v1/training-jobs')
+      .send({ dataset: 'ds-0000000000000000' })
+      .expect(400);
+    expect(refused.body.error.code).toBe('UNKNOWN_DATASET');
+
+    const created = await request(app.server)
+      .post('/v1/training-jobs')
+      .send({
+        dataset: uploaded.body.id,
+        model: { conv: [{ channels: 4, pool: 2 }], dense: [{ neurons: 16 }, {}] },
+        training: { epochs: 1, batchSize: 20, testPerClass: 10, seed: 2 },
+      })
+      .expect(202);
+    let job = created.body;
+    const deadline = Date.now() + 120_000;
+    while (!['completed', 'failed'].includes(job.status) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      job = (await request(app.server).get(created.body.links.self).expect(200)).body;
+    }
+    expect(job.error).toBeNull();
+    expect(job.status).toBe('completed');
+    // 600 training images less 10 per class held out for the test set.
+    expect(job.test.count).toBe(100);
   });
 });
 

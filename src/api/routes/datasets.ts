@@ -1,0 +1,229 @@
+import multipart from '@fastify/multipart';
+import {
+  type FastifyPluginAsyncTypebox,
+  TypeBoxValidatorCompiler,
+} from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { DataSourceError, locateFashionMnist, NUM_CLASSES } from '../../data/index.js';
+import {
+  CSV_PARTS,
+  type DatasetMeta,
+  type DatasetPart,
+  type DatasetStore,
+  formatOf,
+  IDX_PARTS,
+  isDatasetPart,
+} from '../../store/dataset-store.js';
+import { ApiError } from '../errors.js';
+import {
+  BUILT_IN_DATASET,
+  DATASET_UPLOAD_LIMITS,
+  Dataset,
+  DatasetBody,
+  DatasetIdParams,
+  DatasetList,
+  MULTIPART,
+} from '../schemas/datasets.js';
+import { errorResponses } from '../schemas/error.js';
+
+export interface DatasetRoutesOptions {
+  /** Uploaded data sets; without it only the built-in set is listed and uploads answer 503. */
+  store?: DatasetStore;
+  /** Where the built-in Fashion-MNIST is looked for (never downloaded by these routes). */
+  dataDir: string;
+  /** Searched after `dataDir`; defaults to the system directories `locateFashionMnist` knows. */
+  systemDirs?: readonly string[];
+  limits?: Partial<typeof DATASET_UPLOAD_LIMITS>;
+}
+
+const MAX_NAME = 200;
+
+/** Training data sets: the built-in Fashion-MNIST and uploads in CSV or IDX form. */
+const datasets: FastifyPluginAsyncTypebox<DatasetRoutesOptions> = async (app, opts) => {
+  const limits = { ...DATASET_UPLOAD_LIMITS, ...opts.limits };
+  // Registered here, so only these routes accept forms.
+  await app.register(multipart, { limits });
+  app.setValidatorCompiler((route) =>
+    route.httpPart === 'body' && route.contentType === MULTIPART
+      ? () => true
+      : TypeBoxValidatorCompiler(route),
+  );
+
+  const store = (): DatasetStore => {
+    if (!opts.store) {
+      throw new ApiError('SERVICE_UNAVAILABLE', 'uploaded datasets are not available');
+    }
+    return opts.store;
+  };
+
+  const builtIn = async () => {
+    const available = await locateFashionMnist({
+      dataDir: opts.dataDir,
+      systemDirs: opts.systemDirs,
+      download: false,
+    }).then(
+      () => true,
+      (err: unknown) => {
+        if (err instanceof DataSourceError) return false;
+        throw err;
+      },
+    );
+    const counts = (perClass: number) => ({
+      count: perClass * NUM_CLASSES,
+      perClass: new Array<number>(NUM_CLASSES).fill(perClass),
+    });
+    return {
+      id: BUILT_IN_DATASET,
+      name: 'Fashion-MNIST',
+      format: 'fashion-mnist' as const,
+      builtIn: true,
+      available,
+      ...(available && {
+        train: counts(6000),
+        test: counts(1000),
+        height: 28,
+        width: 28,
+        classes: NUM_CLASSES,
+      }),
+      links: { self: selfOf(BUILT_IN_DATASET) },
+    };
+  };
+
+  app.get(
+    '/v1/datasets',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Data sets: the built-in Fashion-MNIST, then uploads newest first',
+        response: { 200: DatasetList, ...errorResponses(500) },
+      },
+    },
+    async () => {
+      const uploaded = opts.store ? await opts.store.list() : [];
+      return { items: [await builtIn(), ...uploaded.map(view)] };
+    },
+  );
+
+  app.get(
+    '/v1/datasets/:id',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'One data set with its image counts per class',
+        params: DatasetIdParams,
+        response: { 200: Dataset, ...errorResponses(400, 404, 500, 503) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      return id === BUILT_IN_DATASET ? builtIn() : view(await store().get(id));
+    },
+  );
+
+  app.post(
+    '/v1/datasets',
+    {
+      schema: {
+        tags: ['datasets'],
+        summary: 'Upload a data set as two Kaggle CSV files or four IDX files',
+        body: DatasetBody,
+        response: { 201: Dataset, ...errorResponses(400, 413, 415, 500, 503) },
+      },
+    },
+    async (request, reply) => {
+      const target = store();
+      if (!request.isMultipart()) {
+        throw new ApiError(
+          'UNSUPPORTED_MEDIA_TYPE',
+          `content type '${request.mediaType ?? 'none'}' is not accepted; send ${MULTIPART}`,
+        );
+      }
+      const meta = await receive(request, target, limits.fileSize);
+      reply.header('location', selfOf(meta.id));
+      return reply.code(201).send(view(meta));
+    },
+  );
+};
+
+function selfOf(id: string): string {
+  return `/v1/datasets/${encodeURIComponent(id)}`;
+}
+
+function view(meta: DatasetMeta) {
+  return { ...meta, builtIn: false, available: true, links: { self: selfOf(meta.id) } };
+}
+
+const FORM_RULE = `send '${CSV_PARTS.join("', '")}' (CSV) or '${IDX_PARTS.join("', '")}' (IDX) files, and optionally 'name'`;
+
+/** Streams the form's files into a staged upload, then validates and publishes it. */
+async function receive(
+  request: FastifyRequest,
+  store: DatasetStore,
+  fileSize: number,
+): Promise<DatasetMeta> {
+  const upload = await store.begin();
+  const seen = new Set<DatasetPart>();
+  let name: string | undefined;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'file') {
+        const field = part.fieldname;
+        if (!isDatasetPart(field)) throw badForm(`unknown file part '${field}'`);
+        if (seen.has(field)) throw badForm(`part '${field}' is sent twice`);
+        const other = [...seen].find((p) => formatOf(p) !== formatOf(field));
+        if (other) throw badForm(`part '${field}' (${formatOf(field)}) mixed with '${other}'`);
+        seen.add(field);
+        await upload.add(field, part.file);
+      } else if (part.fieldname === 'name') {
+        name = parseName(part.value);
+      } else {
+        throw badForm(`unknown form field '${part.fieldname}'`);
+      }
+    }
+    const format = seen.size > 0 ? formatOf([...seen][0] as DatasetPart) : undefined;
+    const expected = format === 'idx' ? IDX_PARTS : CSV_PARTS;
+    const missing = format ? expected.filter((p) => !seen.has(p)) : [];
+    if (!format || missing.length > 0) {
+      throw badForm(
+        format ? `missing part(s) '${missing.join("', '")}'` : 'the form holds no data files',
+      );
+    }
+    return await upload.commit(name);
+  } catch (err) {
+    await upload.discard();
+    throw uploadError(err, fileSize);
+  }
+}
+
+function badForm(problem: string): ApiError {
+  return new ApiError('BAD_REQUEST', `${problem}; ${FORM_RULE}`);
+}
+
+function parseName(value: unknown): string {
+  const name = typeof value === 'string' ? value.trim() : '';
+  if (name.length === 0 || name.length > MAX_NAME) {
+    throw new ApiError('BAD_REQUEST', `'name' must be 1-${MAX_NAME} characters`);
+  }
+  return name;
+}
+
+/** busboy's limit errors with messages that say which limit and what to do. */
+function uploadError(err: unknown, fileSize: number): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  switch (code) {
+    case 'FST_REQ_FILE_TOO_LARGE':
+      return new ApiError(
+        'PAYLOAD_TOO_LARGE',
+        `an uploaded file is larger than ${fileSize / 1024 / 1024} MB`,
+      );
+    case 'FST_FILES_LIMIT':
+      return new ApiError('PAYLOAD_TOO_LARGE', `too many files; ${FORM_RULE}`);
+    case 'FST_FIELDS_LIMIT':
+    case 'FST_PARTS_LIMIT':
+      return new ApiError('PAYLOAD_TOO_LARGE', "too many form fields; only 'name' is read");
+    default:
+      return err;
+  }
+}
+
+export default datasets;

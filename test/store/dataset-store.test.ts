@@ -1,0 +1,190 @@
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  countPerClass,
+  type LabelledImageSet,
+  readIdxPair,
+  selectRows,
+} from '../../src/data/index.js';
+import { createDatasetStore, DatasetError } from '../../src/store/dataset-store.js';
+import { StoreError } from '../../src/store/store-errors.js';
+import { loadTrainingData } from '../../src/training/data-source.js';
+import { gzip, idxImages, idxLabels } from '../data/support/idx-bytes.js';
+import { useTempDirs } from '../data/support/temp-dir.js';
+
+const FASHION = '/usr/share/datasets/fashion-mnist';
+const tempDir = useTempDirs();
+
+let train: LabelledImageSet;
+let test: LabelledImageSet;
+
+beforeAll(async () => {
+  const first = (set: LabelledImageSet, n: number) =>
+    selectRows(
+      set,
+      Array.from({ length: n }, (_, i) => i),
+    );
+  train = first(
+    await readIdxPair(
+      join(FASHION, 'train-images-idx3-ubyte.gz'),
+      join(FASHION, 'train-labels-idx1-ubyte.gz'),
+    ),
+    200,
+  );
+  test = first(
+    await readIdxPair(
+      join(FASHION, 't10k-images-idx3-ubyte.gz'),
+      join(FASHION, 't10k-labels-idx1-ubyte.gz'),
+    ),
+    100,
+  );
+});
+
+function csvText(set: LabelledImageSet): string {
+  const size = set.height * set.width;
+  const header = ['label', ...Array.from({ length: size }, (_, i) => `pixel${i + 1}`)];
+  const rows = Array.from({ length: set.count }, (_, i) =>
+    [set.labels[i], ...set.images.subarray(i * size, (i + 1) * size)].join(','),
+  );
+  return `${[header.join(','), ...rows].join('\n')}\n`;
+}
+
+const idxOf = (set: LabelledImageSet) => ({
+  images: idxImages(set.count, set.height, set.width, set.images),
+  labels: idxLabels(Array.from(set.labels)),
+});
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(Error);
+  return err as Error;
+}
+
+async function newStore() {
+  const root = join(await tempDir(), 'datasets');
+  return { root, store: createDatasetStore(root) };
+}
+
+describe('dataset store', () => {
+  it('stores a CSV pair (one gzipped), with counts per class, and serves it as a source', async () => {
+    const { root, store } = await newStore();
+    const meta = await store.save({
+      name: 'small csv',
+      files: { train: gzip(csvText(train)), test: Buffer.from(csvText(test)) },
+    });
+    expect(meta).toMatchObject({
+      name: 'small csv',
+      format: 'csv',
+      height: 28,
+      width: 28,
+      classes: 10,
+      train: { count: 200, perClass: countPerClass(train.labels, 10) },
+      test: { count: 100, perClass: countPerClass(test.labels, 10) },
+    });
+    expect(meta.id).toMatch(/^ds-[0-9a-f]{16}$/);
+    expect(await store.get(meta.id)).toEqual(meta);
+    expect((await readdir(root)).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+
+    const source = await store.source(meta.id);
+    expect(source.kind).toBe('csv');
+    const loaded = await loadTrainingData(source, { testPerClass: 2 });
+    expect(loaded.train.count + loaded.test.count).toBe(200);
+    expect(loaded.val.count).toBe(100);
+    expect(Array.from(loaded.val.labels)).toEqual(Array.from(test.labels));
+  });
+
+  it('stores four IDX files and lists data sets newest first', async () => {
+    const { store } = await newStore();
+    const first = await store.save({
+      files: { train: Buffer.from(csvText(train)), test: Buffer.from(csvText(test)) },
+    });
+    await new Promise((done) => setTimeout(done, 5));
+    const t = idxOf(train);
+    const v = idxOf(test);
+    const second = await store.save({
+      files: {
+        trainImages: gzip(t.images),
+        trainLabels: t.labels,
+        testImages: v.images,
+        testLabels: gzip(v.labels),
+      },
+    });
+    expect(second).toMatchObject({
+      name: second.id,
+      format: 'idx',
+      train: { count: 200, perClass: countPerClass(train.labels, 10) },
+      test: { count: 100, perClass: countPerClass(test.labels, 10) },
+    });
+    expect((await store.list()).map((d) => d.id)).toEqual([second.id, first.id]);
+
+    const loaded = await loadTrainingData(await store.source(second.id), { testPerClass: 2 });
+    expect(loaded.train.count + loaded.test.count).toBe(200);
+    expect(loaded.val.count).toBe(100);
+  });
+
+  it('refuses a truncated IDX file with the reader message, naming the part, and keeps nothing', async () => {
+    const { root, store } = await newStore();
+    const t = idxOf(train);
+    const v = idxOf(test);
+    const err = await rejection(
+      store.save({
+        files: {
+          trainImages: t.images.subarray(0, t.images.length - 100),
+          trainLabels: t.labels,
+          testImages: v.images,
+          testLabels: v.labels,
+        },
+      }),
+    );
+    expect(err).toBeInstanceOf(DatasetError);
+    expect(err).toMatchObject({ code: 'DATASET_INVALID', statusCode: 400 });
+    expect(err.message).toMatch(/^part 'trainImages' is not valid: train-images-idx3-ubyte: /);
+    expect(err.message).toMatch(/truncated|ends/i);
+    expect(await store.list()).toEqual([]);
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('refuses a CSV with a bad row, naming the part and line', async () => {
+    const { store } = await newStore();
+    const bad = csvText(test).replace(/\n(\d),/, '\n$1,x');
+    const err = await rejection(
+      store.save({ files: { train: Buffer.from(csvText(train)), test: Buffer.from(bad) } }),
+    );
+    expect(err).toMatchObject({ code: 'DATASET_INVALID' });
+    expect(err.message).toMatch(/^part 'test' is not valid: test\.csv: line 2: /);
+  });
+
+  it('refuses an incomplete or mixed set of parts', async () => {
+    const { store } = await newStore();
+    const err = await rejection(store.save({ files: { train: Buffer.from(csvText(train)) } }));
+    expect(err).toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('answers NOT_FOUND for an unknown id and INVALID_ID for hostile ones', async () => {
+    const { store } = await newStore();
+    expect(await rejection(store.get('ds-0000'))).toMatchObject({
+      code: 'NOT_FOUND',
+      statusCode: 404,
+    });
+    for (const id of ['../etc', '.tmp-x', 'a/b', '', 'x\n']) {
+      const err = await rejection(store.get(id));
+      expect(err).toBeInstanceOf(StoreError);
+      expect(err).toMatchObject({ code: 'INVALID_ID', statusCode: 400 });
+    }
+    await expect(store.source('ds-0000')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('lists only published data sets', async () => {
+    const { root, store } = await newStore();
+    await store.save({
+      files: { train: Buffer.from(csvText(train)), test: Buffer.from(csvText(test)) },
+    });
+    await writeFile(join(root, 'stray'), 'not a directory');
+    await mkdir(join(root, 'ds-unpublished'));
+    expect(await store.list()).toHaveLength(1);
+  });
+});
