@@ -20,8 +20,11 @@ export function createTrainingQueue({ connection, prefix }: TrainingQueueOptions
 export function enqueueTraining(
   queue: Queue<TrainingJobData>,
   data: TrainingJobData,
+  jobId?: string,
 ): Promise<Job<TrainingJobData>> {
   return queue.add('train', data, {
+    // BullMQ adds nothing when a job with this id exists, and returns that job.
+    ...(jobId ? { jobId } : {}),
     attempts: 3,
     backoff: { type: 'exponential', delay: 5_000 },
     removeOnComplete: { age: 30 * 24 * 3600 },

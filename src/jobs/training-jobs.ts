@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { JobState, JobType, Queue } from 'bullmq';
 import { type TrainingJobStatus, type TrainingJobView, toJobView } from './job-view.js';
 import type { TrainingJobResult } from './processor.js';
@@ -12,7 +14,11 @@ import {
 /** A 4xx/5xx the API maps by code; declared here, where the condition is known. */
 export class JobsError extends Error {
   constructor(
-    readonly code: 'JOB_NOT_FOUND' | 'QUEUE_UNAVAILABLE',
+    readonly code:
+      | 'JOB_NOT_FOUND'
+      | 'QUEUE_UNAVAILABLE'
+      | 'IDEMPOTENCY_KEY_REUSED'
+      | 'INVALID_IDEMPOTENCY_KEY',
     readonly statusCode: number,
     message: string,
   ) {
@@ -21,6 +27,21 @@ export class JobsError extends Error {
 }
 
 const JOB_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Printable ASCII without spaces, as clients send UUIDs or request hashes. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** A job id from a client's key: hashed, so any key becomes a safe, fixed-length id. */
+export function idempotentJobId(key: string): string {
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new JobsError(
+      'INVALID_IDEMPOTENCY_KEY',
+      400,
+      'Idempotency-Key must be 1-255 printable ASCII characters without spaces',
+    );
+  }
+  return `idem-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
+}
 
 const TYPES: Record<TrainingJobStatus, JobType[]> = {
   queued: ['waiting', 'delayed', 'prioritized', 'waiting-children'],
@@ -56,7 +77,11 @@ export function createTrainingJobs(
     }
   };
   return {
-    async create(request: TrainingJobRequest): Promise<TrainingJobView> {
+    /**
+     * Queues a job. With an idempotency key, a repeated request returns the job the first
+     * one created (its id derives from the key); the same key with another body is a 409.
+     */
+    async create(request: TrainingJobRequest, idempotencyKey?: string): Promise<TrainingJobView> {
       const data = toJobData(request);
       if (!(await datasetExists(data.dataset))) {
         throw new InvalidJobError(
@@ -64,8 +89,23 @@ export function createTrainingJobs(
           `dataset: no data set '${data.dataset}'; GET /v1/datasets lists them`,
         );
       }
-      const job = await available(() => enqueueTraining(queue, data));
-      return toJobView(job, 'waiting');
+      if (idempotencyKey === undefined) {
+        return toJobView(await available(() => enqueueTraining(queue, data)), 'waiting');
+      }
+      const jobId = idempotentJobId(idempotencyKey);
+      await available(() => enqueueTraining(queue, data, jobId));
+      // add() answers with the data it was given; the stored job shows what the key first made.
+      const stored = await available(() => queue.getJob(jobId));
+      if (!stored) throw new JobsError('JOB_NOT_FOUND', 404, `job '${jobId}' vanished`);
+      if (!isDeepStrictEqual(stored.data, data)) {
+        throw new JobsError(
+          'IDEMPOTENCY_KEY_REUSED',
+          409,
+          'this Idempotency-Key was used for a different request; use a new key for a new job',
+        );
+      }
+      const state = await available(() => stored.getState());
+      return toJobView(stored, state as JobState | 'unknown');
     },
 
     async get(id: string): Promise<TrainingJobView> {

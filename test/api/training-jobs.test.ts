@@ -80,6 +80,37 @@ describe('training jobs API (no worker attached: jobs stay queued)', () => {
     expect(res.body.error).toMatchObject({ code: 'JOB_NOT_FOUND' });
   });
 
+  it('returns the same job for a repeated Idempotency-Key, and 409 for the key with another body', async () => {
+    const key = `retry-${Date.now()}`;
+    const body = { training: { epochs: 3 } };
+    const first = await request(app.server)
+      .post('/v1/training-jobs')
+      .set('idempotency-key', key)
+      .send(body)
+      .expect(202);
+    const again = await request(app.server)
+      .post('/v1/training-jobs')
+      .set('idempotency-key', key)
+      .send(body)
+      .expect(202);
+    expect(again.body.id).toBe(first.body.id);
+    expect(await queue.getJobCountByTypes('waiting')).toBe(
+      (await request(app.server).get('/v1/training-jobs?status=queued&limit=100')).body.total,
+    );
+    const other = await request(app.server)
+      .post('/v1/training-jobs')
+      .set('idempotency-key', key)
+      .send({ training: { epochs: 4 } })
+      .expect(409);
+    expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    const bad = await request(app.server)
+      .post('/v1/training-jobs')
+      .set('idempotency-key', 'has space')
+      .send(body)
+      .expect(400);
+    expect(bad.body.error.code).toBe('INVALID_IDEMPOTENCY_KEY');
+  });
+
   it('answers 503 at once when Redis is down', async () => {
     const down = apiConnection('redis://127.0.0.1:1');
     down.on('error', () => {});

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { TrainingJobView } from '../../jobs/job-view.js';
 import { TrainingJobRequestSchema } from '../../jobs/training-job.js';
 import type { TrainingJobs } from '../../jobs/training-jobs.js';
@@ -22,11 +23,18 @@ const trainingJobs: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['training-jobs'],
         summary: 'Queue a training job (defaults: Fashion-MNIST, the seed CNN, 1 epoch, batch 50)',
         body: TrainingJobRequestSchema,
-        response: { 202: TrainingJob, ...errorResponses(400, 413, 415, 500, 503) },
+        headers: Type.Object({
+          'idempotency-key': Type.Optional(
+            Type.String({
+              description: 'Repeating a request with the same key returns the same job',
+            }),
+          ),
+        }),
+        response: { 202: TrainingJob, ...errorResponses(400, 409, 413, 415, 500, 503) },
       },
     },
     async (request, reply) => {
-      const job = await service().create(request.body);
+      const job = await service().create(request.body, request.headers['idempotency-key']);
       return reply.code(202).header('location', selfLink(job)).send(withLinks(job));
     },
   );

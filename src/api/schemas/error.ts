@@ -37,6 +37,7 @@ export type ErrorBody = Static<typeof ErrorBody>;
 const descriptions: Record<number, string> = {
   400: 'The request is malformed or does not match the schema',
   404: 'Not found',
+  409: 'Conflicts with an earlier request',
   413: 'The request body is too large',
   415: 'The content type is not supported',
   422: 'The request is well-formed but cannot be processed',
