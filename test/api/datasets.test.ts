@@ -3,19 +3,14 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
-import {
-  countPerClass,
-  type LabelledImageSet,
-  readIdxPair,
-  selectRows,
-} from '../../src/data/index.js';
+import { countPerClass, type LabelledImageSet } from '../../src/data/index.js';
 import { createDatasetStore, type DatasetStore } from '../../src/store/dataset-store.js';
 import { loadTrainingData } from '../../src/training/data-source.js';
-import { gzip, idxImages, idxLabels } from '../data/support/idx-bytes.js';
+import { gzip } from '../data/support/idx-bytes.js';
 import { useTempDirs } from '../data/support/temp-dir.js';
+import { csvText, firstRealImages, idxOf } from '../support/dataset-files.js';
 import { buildTestApp } from './helper.js';
 
-const FASHION = '/usr/share/datasets/fashion-mnist';
 const tempDir = useTempDirs();
 
 interface Body {
@@ -30,33 +25,8 @@ let storeRoot: string;
 let app: App;
 let bare: App;
 
-function csvText(set: LabelledImageSet): string {
-  const size = set.height * set.width;
-  const header = ['label', ...Array.from({ length: size }, (_, i) => `pixel${i + 1}`)];
-  const rows = Array.from({ length: set.count }, (_, i) =>
-    [set.labels[i], ...set.images.subarray(i * size, (i + 1) * size)].join(','),
-  );
-  return `${[header.join(','), ...rows].join('\n')}\n`;
-}
-
-const idxOf = (set: LabelledImageSet) => ({
-  images: idxImages(set.count, set.height, set.width, set.images),
-  labels: idxLabels(Array.from(set.labels)),
-});
-
 beforeAll(async () => {
-  const first = (set: LabelledImageSet, n: number) =>
-    selectRows(
-      set,
-      Array.from({ length: n }, (_, i) => i),
-    );
-  const pair = (prefix: string) =>
-    readIdxPair(
-      join(FASHION, `${prefix}-images-idx3-ubyte.gz`),
-      join(FASHION, `${prefix}-labels-idx1-ubyte.gz`),
-    );
-  train = first(await pair('train'), 200);
-  test = first(await pair('t10k'), 100);
+  ({ train, test } = await firstRealImages(200, 100));
 
   storeRoot = join(await tempDir(), 'datasets');
   store = createDatasetStore(storeRoot);

@@ -10,6 +10,7 @@ import { readConfig } from '../../src/config.js';
 import { loadFashionMnist, seedSplit } from '../../src/data/index.js';
 import { createApiServices } from '../../src/service/api-services.js';
 import { startTrainingWorker } from '../../src/service/worker-process.js';
+import { csvText, firstRealImages } from '../support/dataset-files.js';
 
 // The whole path a user takes, with real parts: the API on a real Redis, a real worker
 // running the sandboxed processor, real Fashion-MNIST (a small subset).
@@ -156,22 +157,12 @@ describe('a training job through the API', () => {
 
 describe('an uploaded data set', () => {
   it('trains through the API once uploaded; an unknown one is refused up front', async () => {
-    const fm = await loadFashionMnist({ dataDir: 'data', download: false });
-    const csv = (set: typeof fm.train, count: number) => {
-      const size = set.height * set.width;
-      const header = ['label', ...Array.from({ length: size }, (_, i) => `pixel${i + 1}`)].join(
-        ',',
-      );
-      const rows = Array.from({ length: count }, (_, r) =>
-        [set.labels[r], ...set.images.subarray(r * size, (r + 1) * size)].join(','),
-      );
-      return Buffer.from(`${header}\n${rows.join('\n')}\n`);
-    };
+    const { train, test } = await firstRealImages(600, 300);
     const uploaded = await request(app.server)
       .post('/v1/datasets')
       .field('name', 'first 600 of each split')
-      .attach('train', csv(fm.train, 600), 'train.csv')
-      .attach('test', csv(fm.test, 300), 'test.csv')
+      .attach('train', Buffer.from(csvText(train)), 'train.csv')
+      .attach('test', Buffer.from(csvText(test)), 'test.csv')
       .expect(201);
     const refused = await request(app.server)
       .post('/v1/training-jobs')

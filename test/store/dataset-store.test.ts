@@ -1,58 +1,21 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  countPerClass,
-  type LabelledImageSet,
-  readIdxPair,
-  selectRows,
-} from '../../src/data/index.js';
+import { countPerClass, type LabelledImageSet } from '../../src/data/index.js';
 import { createDatasetStore, DatasetError } from '../../src/store/dataset-store.js';
 import { StoreError } from '../../src/store/store-errors.js';
 import { loadTrainingData } from '../../src/training/data-source.js';
-import { gzip, idxImages, idxLabels } from '../data/support/idx-bytes.js';
+import { gzip } from '../data/support/idx-bytes.js';
 import { useTempDirs } from '../data/support/temp-dir.js';
+import { csvText, firstRealImages, idxOf } from '../support/dataset-files.js';
 
-const FASHION = '/usr/share/datasets/fashion-mnist';
 const tempDir = useTempDirs();
 
 let train: LabelledImageSet;
 let test: LabelledImageSet;
 
 beforeAll(async () => {
-  const first = (set: LabelledImageSet, n: number) =>
-    selectRows(
-      set,
-      Array.from({ length: n }, (_, i) => i),
-    );
-  train = first(
-    await readIdxPair(
-      join(FASHION, 'train-images-idx3-ubyte.gz'),
-      join(FASHION, 'train-labels-idx1-ubyte.gz'),
-    ),
-    200,
-  );
-  test = first(
-    await readIdxPair(
-      join(FASHION, 't10k-images-idx3-ubyte.gz'),
-      join(FASHION, 't10k-labels-idx1-ubyte.gz'),
-    ),
-    100,
-  );
-});
-
-function csvText(set: LabelledImageSet): string {
-  const size = set.height * set.width;
-  const header = ['label', ...Array.from({ length: size }, (_, i) => `pixel${i + 1}`)];
-  const rows = Array.from({ length: set.count }, (_, i) =>
-    [set.labels[i], ...set.images.subarray(i * size, (i + 1) * size)].join(','),
-  );
-  return `${[header.join(','), ...rows].join('\n')}\n`;
-}
-
-const idxOf = (set: LabelledImageSet) => ({
-  images: idxImages(set.count, set.height, set.width, set.images),
-  labels: idxLabels(Array.from(set.labels)),
+  ({ train, test } = await firstRealImages(200, 100));
 });
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
