@@ -6,6 +6,7 @@ import { loadModelDir, saveModelDir } from '../../src/store/checkpoints.js';
 import { StoreError } from '../../src/store/store-errors.js';
 import { useTempDirs } from '../data/support/temp-dir.js';
 import { fakeModel } from './fake-model.js';
+import { rejection } from './rejection.js';
 
 const tempDir = useTempDirs();
 
@@ -16,15 +17,6 @@ async function newStore() {
 
 async function leftovers(root: string): Promise<string[]> {
   return (await readdir(root)).filter((name) => name.startsWith('.tmp-'));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StoreError);
-  return err as StoreError;
 }
 
 describe('file artifact store', () => {
@@ -89,7 +81,7 @@ describe('file artifact store', () => {
     bytes[10] = (bytes[10] ?? 0) ^ 0xff;
     await writeFile(weights, bytes);
 
-    const err = await rejection(store.read('m'));
+    const err = await rejection(store.read('m'), StoreError);
     expect(err.code).toBe('INTEGRITY');
     expect(err.statusCode).toBe(500);
     expect(err.message).toContain('weights.bin');
@@ -101,7 +93,7 @@ describe('file artifact store', () => {
     const { root, store } = await newStore();
     await store.putModel('m', fakeModel());
     await truncate(join(root, 'm', 'model.json'), 5);
-    const err = await rejection(store.open('m'));
+    const err = await rejection(store.open('m'), StoreError);
     expect(err.code).toBe('INTEGRITY');
     expect(err.message).toMatch(/model\.json was changed or truncated \(5 bytes/);
   });
@@ -142,7 +134,7 @@ describe('file artifact store', () => {
     const { root, store } = await newStore();
     await saveModelDir(root, 'unmanaged', fakeModel());
     await expect(store.read('unmanaged')).rejects.toMatchObject({ code: 'INTEGRITY' });
-    const err = await rejection(store.getModelPath('nope'));
+    const err = await rejection(store.getModelPath('nope'), StoreError);
     expect(err.code).toBe('NOT_FOUND');
     expect(err.statusCode).toBe(404);
   });
@@ -151,7 +143,7 @@ describe('file artifact store', () => {
     const { root, store } = await newStore();
     const first = await store.putModel('m', fakeModel(1));
 
-    const err = await rejection(store.putModel('m', fakeModel(2)));
+    const err = await rejection(store.putModel('m', fakeModel(2)), StoreError);
     expect(err.code).toBe('CONFLICT');
     expect(err.statusCode).toBe(409);
     expect(await leftovers(root)).toEqual([]);

@@ -8,6 +8,7 @@ import { loadTrainingData } from '../../src/training/data-source.js';
 import { gzip } from '../data/support/idx-bytes.js';
 import { useTempDirs } from '../data/support/temp-dir.js';
 import { csvText, firstRealImages, idxOf } from '../support/dataset-files.js';
+import { rejection } from './rejection.js';
 
 const tempDir = useTempDirs();
 
@@ -17,15 +18,6 @@ let test: LabelledImageSet;
 beforeAll(async () => {
   ({ train, test } = await firstRealImages(200, 100));
 });
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(Error);
-  return err as Error;
-}
 
 async function newStore() {
   const root = join(await tempDir(), 'datasets');
@@ -102,6 +94,7 @@ describe('dataset store', () => {
           testLabels: v.labels,
         },
       }),
+      Error,
     );
     expect(err).toBeInstanceOf(DatasetError);
     expect(err).toMatchObject({ code: 'DATASET_INVALID', statusCode: 400 });
@@ -116,6 +109,7 @@ describe('dataset store', () => {
     const bad = csvText(test).replace(/\n(\d),/, '\n$1,x');
     const err = await rejection(
       store.save({ files: { train: Buffer.from(csvText(train)), test: Buffer.from(bad) } }),
+      Error,
     );
     expect(err).toMatchObject({ code: 'DATASET_INVALID' });
     expect(err.message).toMatch(/^part 'test' is not valid: test\.csv: line 2: /);
@@ -123,18 +117,21 @@ describe('dataset store', () => {
 
   it('refuses an incomplete or mixed set of parts', async () => {
     const { store } = await newStore();
-    const err = await rejection(store.save({ files: { train: Buffer.from(csvText(train)) } }));
+    const err = await rejection(
+      store.save({ files: { train: Buffer.from(csvText(train)) } }),
+      Error,
+    );
     expect(err).toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('answers NOT_FOUND for an unknown id and INVALID_ID for hostile ones', async () => {
     const { store } = await newStore();
-    expect(await rejection(store.get('ds-0000'))).toMatchObject({
+    expect(await rejection(store.get('ds-0000'), Error)).toMatchObject({
       code: 'NOT_FOUND',
       statusCode: 404,
     });
     for (const id of ['../etc', '.tmp-x', 'a/b', '', 'x\n']) {
-      const err = await rejection(store.get(id));
+      const err = await rejection(store.get(id), Error);
       expect(err).toBeInstanceOf(StoreError);
       expect(err).toMatchObject({ code: 'INVALID_ID', statusCode: 400 });
     }

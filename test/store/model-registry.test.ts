@@ -6,6 +6,7 @@ import {
 } from '../../src/store/model-registry.js';
 import { StoreError } from '../../src/store/store-errors.js';
 import { useRedisPrefix } from './redis-prefix.js';
+import { rejection } from './rejection.js';
 
 const { redis, prefix } = useRedisPrefix('registry');
 let registries = 0;
@@ -33,15 +34,6 @@ function record(id: string, overrides: Partial<NewModelVersion> = {}): NewModelV
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<StoreError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(StoreError);
-  return err as StoreError;
-}
-
 describe('model registry', () => {
   it('registers and gets a model, storing structured fields as JSON strings', async () => {
     const { registry, keyPrefix } = newRegistry();
@@ -63,7 +55,7 @@ describe('model registry', () => {
   it('refuses to register the same id twice, even concurrently', async () => {
     const { registry } = newRegistry();
     const first = await registry.register(record('a'));
-    const err = await rejection(registry.register(record('a', { backend: 'cpu' })));
+    const err = await rejection(registry.register(record('a', { backend: 'cpu' })), StoreError);
     expect(err.code).toBe('CONFLICT');
     expect(err.statusCode).toBe(409);
     expect(await registry.get('a')).toEqual(first);
@@ -77,7 +69,7 @@ describe('model registry', () => {
 
   it('throws NOT_FOUND for an unknown model', async () => {
     const { registry } = newRegistry();
-    const err = await rejection(registry.get('missing'));
+    const err = await rejection(registry.get('missing'), StoreError);
     expect(err.code).toBe('NOT_FOUND');
     expect(err.statusCode).toBe(404);
     expect(err.message).toContain("'missing'");
