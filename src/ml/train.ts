@@ -32,6 +32,18 @@ export interface TrainerState {
   bestValAcc: number;
   bestCheckpoint?: string;
   shuffleSeed: number;
+  /** Set when the run was suspended inside an epoch: where to pick it up. */
+  partial?: PartialEpoch;
+}
+
+/** An epoch suspended after `batch` batches, with its running sums. */
+export interface PartialEpoch {
+  epoch: number;
+  batch: number;
+  lossSum: number;
+  correct: number;
+  seen: number;
+  trainSeconds: number;
 }
 
 export interface Snapshot {
@@ -56,7 +68,13 @@ export interface FitOptions {
   batchSize: number;
   /** Seeds the batch order; with a seeded model, two runs give the same metrics. */
   seed?: number;
+  /** Stops the run between batches (or during validation); status 'cancelled'. */
   signal?: AbortSignal;
+  /**
+   * Saves a resumable state at the next batch boundary and stops; status 'suspended'.
+   * A run resumed from it continues with the next batch, so no finished batch is lost.
+   */
+  suspend?: AbortSignal;
   checkpoints?: CheckpointSink;
   /** Continue from the sink's newest resumable state, if any. */
   resume?: boolean;
@@ -64,29 +82,37 @@ export interface FitOptions {
   meta?: Record<string, unknown>;
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (metrics: EpochMetrics) => void;
+  /** An epoch begins, or resumes after `batch` batches. */
+  onEpochStart?: (epoch: number, batch: number) => void;
+  /** An epoch was validated; its checkpoints are being written. */
+  onCheckpoint?: (metrics: EpochMetrics) => void;
 }
 
 export interface FitResult {
-  status: 'completed' | 'cancelled';
+  status: 'completed' | 'cancelled' | 'suspended';
   history: EpochMetrics[];
   bestValAcc: number;
   bestCheckpoint?: string;
   lastCheckpoint?: string;
   /** Epochs that were already done when this run started (0 for a fresh run). */
   initialEpoch: number;
+  /** Batches of epoch `initialEpoch + 1` already done when this run started. */
+  initialBatch: number;
+  /** Where a suspended run stopped: the epoch in flight and its batches done. */
+  suspendedAt?: { epoch: number; batch: number };
 }
 
 /**
  * The seed's `model.fit`: shuffled mini-batches, validation after each epoch, a checkpoint
  * whenever val_acc improves, plus a resumable state (weights and optimizer) at each epoch
- * end. Cancellation is checked between batches.
+ * end. Cancellation is checked between batches; a suspended run saves where it stands.
  */
 export async function fitModel(
   engine: TrainingEngine,
   data: EngineData,
   options: FitOptions,
 ): Promise<FitResult> {
-  const { epochs, batchSize, checkpoints, signal } = options;
+  const { epochs, batchSize, checkpoints, signal, suspend } = options;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
   }
@@ -105,44 +131,57 @@ export async function fitModel(
     }
   }
   const initialEpoch = state.epoch;
+  const initialBatch = state.partial?.epoch === initialEpoch + 1 ? state.partial.batch : 0;
   const batches = Math.ceil(data.train.count / batchSize);
 
   for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
     const order = permutation(data.train.count, mulberry32(mixSeed(state.shuffleSeed, epoch)));
+    const sums = resumedSums(state.partial, epoch);
+    options.onEpochStart?.(epoch, sums.batch);
+    const seenBefore = sums.seen;
+    let clock = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      sums.trainSeconds += (now - clock) / 1000;
+      clock = now;
+    };
     const started = performance.now();
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    for (let b = 0; b < batches; b++) {
+    for (let b = sums.batch; b < batches; b++) {
       if (signal?.aborted) return result('cancelled');
+      if (suspend?.aborted) {
+        lap();
+        return suspendAt({ ...sums, epoch, batch: b });
+      }
       const rows = order.subarray(b * batchSize, Math.min((b + 1) * batchSize, order.length));
       const step = await engine.trainBatch(rows);
-      lossSum += step.loss * step.count;
-      correct += step.correct;
-      seen += step.count;
+      sums.lossSum += step.loss * step.count;
+      sums.correct += step.correct;
+      sums.seen += step.count;
       options.onBatch?.({
         epoch,
         epochs,
         batch: b + 1,
         batches,
-        loss: lossSum / seen,
-        acc: correct / seen,
-        imagesPerSecond: seen / ((performance.now() - started) / 1000),
+        loss: sums.lossSum / sums.seen,
+        acc: sums.correct / sums.seen,
+        imagesPerSecond: (sums.seen - seenBefore) / ((performance.now() - started) / 1000),
       });
     }
-    const trainSeconds = (performance.now() - started) / 1000;
-    const val = await engine.evaluate('val');
+    lap();
+    const val = await unlessAborted(engine.evaluate('val'), signal);
+    if (!val) return result('cancelled');
     const metrics: EpochMetrics = {
       epoch,
-      loss: lossSum / seen,
-      acc: correct / seen,
+      loss: sums.lossSum / sums.seen,
+      acc: sums.correct / sums.seen,
       val_loss: val.lossSum / data.val.count,
       val_acc: accuracy(data.val.labels, val.predicted),
-      seconds: (performance.now() - started) / 1000,
-      imagesPerSecond: seen / trainSeconds,
+      seconds: sums.trainSeconds + (performance.now() - clock) / 1000,
+      imagesPerSecond: sums.seen / sums.trainSeconds,
     };
-    state = { ...state, epoch, history: [...state.history, metrics] };
+    state = { ...state, epoch, history: [...state.history, metrics], partial: undefined };
     if (checkpoints) {
+      options.onCheckpoint?.(metrics);
       const artifacts = await engine.exportModel();
       const meta = { ...options.meta, epoch, metrics };
       if (metrics.val_acc > state.bestValAcc) {
@@ -155,8 +194,31 @@ export async function fitModel(
       state = { ...state, bestValAcc: metrics.val_acc };
     }
     options.onEpoch?.(metrics);
+    // The epoch's resumable state was just saved: nothing more to save before stopping.
+    if (suspend?.aborted && epoch < epochs) {
+      return { ...result('suspended'), suspendedAt: { epoch: epoch + 1, batch: 0 } };
+    }
   }
   return result('completed');
+
+  async function suspendAt(partial: PartialEpoch): Promise<FitResult> {
+    if (checkpoints && partial.batch > 0) {
+      state = { ...state, partial };
+      const artifacts = await engine.exportModel();
+      const optimizer = await engine.exportOptimizer();
+      const meta = { ...options.meta, epoch: state.epoch, partial };
+      lastCheckpoint = await checkpoints.saveResume(state.epoch, {
+        artifacts,
+        meta,
+        optimizer,
+        state,
+      });
+    }
+    return {
+      ...result('suspended'),
+      suspendedAt: { epoch: partial.epoch, batch: partial.batch },
+    };
+  }
 
   function result(status: FitResult['status']): FitResult {
     return {
@@ -166,7 +228,48 @@ export async function fitModel(
       bestCheckpoint: state.bestCheckpoint,
       lastCheckpoint,
       initialEpoch,
+      initialBatch,
     };
+  }
+}
+
+/** Running sums of an epoch: zero, or those of the suspended epoch being resumed. */
+function resumedSums(partial: PartialEpoch | undefined, epoch: number) {
+  const resumed = partial?.epoch === epoch ? partial : undefined;
+  return {
+    batch: resumed?.batch ?? 0,
+    lossSum: resumed?.lossSum ?? 0,
+    correct: resumed?.correct ?? 0,
+    seen: resumed?.seen ?? 0,
+    trainSeconds: resumed?.trainSeconds ?? 0,
+  };
+}
+
+/**
+ * Waits for `work` unless `signal` aborts first (undefined then). Validation of a large
+ * set takes seconds; a cancel should not wait for it. The abandoned work's outcome is
+ * dropped: the engine is disposed right after.
+ */
+export async function unlessAborted<T>(
+  work: Promise<T>,
+  signal?: AbortSignal,
+): Promise<T | undefined> {
+  if (!signal) return work;
+  if (signal.aborted) {
+    work.catch(() => {});
+    return undefined;
+  }
+  let onAbort = () => {};
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    const outcome = await Promise.race([work, aborted]);
+    if (outcome === undefined) work.catch(() => {});
+    return outcome;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }
 

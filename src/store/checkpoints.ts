@@ -72,8 +72,11 @@ export async function saveResumeState<S>(
   dir: string,
   epoch: number,
   saved: ResumeState<S>,
+  /** Batches done in the next epoch, for a state saved inside an epoch. */
+  batch?: number,
 ): Promise<string> {
-  const name = `state-epoch-${String(epoch).padStart(2, '0')}`;
+  const inside = batch === undefined ? '' : `-batch-${String(batch).padStart(5, '0')}`;
+  const name = `state-epoch-${String(epoch).padStart(2, '0')}${inside}`;
   await writeDirAtomic(join(dir, name), {
     ...modelFiles(saved),
     'optimizer.json': JSON.stringify(saved.optimizer.weightSpecs),
@@ -128,7 +131,8 @@ export function fileCheckpoints(dir: string): CheckpointSink {
   return {
     saveBest: (epoch, valAcc, snapshot) =>
       saveModelDir(dir, bestCheckpointName(epoch, valAcc), snapshot),
-    saveResume: (epoch, snapshot) => saveResumeState(dir, epoch, snapshot),
+    saveResume: (epoch, snapshot) =>
+      saveResumeState(dir, epoch, snapshot, snapshot.state.partial?.batch),
     loadResume: () => loadResumeState<TrainerState>(dir),
   };
 }

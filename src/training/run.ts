@@ -6,7 +6,14 @@ import { LocalEngine } from '../ml/local-engine.js';
 import type { OptimizerName } from '../ml/optimizer.js';
 import { ParallelEngine } from '../ml/parallel/parallel-engine.js';
 import type { ModelSpec } from '../ml/spec.js';
-import { type BatchProgress, type EpochMetrics, type FitResult, fitModel } from '../ml/train.js';
+import {
+  type BatchProgress,
+  type EpochMetrics,
+  type FitOptions,
+  type FitResult,
+  fitModel,
+  unlessAborted,
+} from '../ml/train.js';
 import { fileCheckpoints } from '../store/checkpoints.js';
 import {
   type DataSource,
@@ -29,10 +36,14 @@ export interface TrainingRunOptions extends SplitOptions {
   checkpointDir?: string;
   resume?: boolean;
   signal?: AbortSignal;
+  /** Checkpoint at the next batch and stop (see FitOptions.suspend). */
+  suspend?: AbortSignal;
   onData?: (data: LoadedData) => void;
   onEngine?: (engine: { backend: string; replicas: number; skipped: string[] }) => void;
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (metrics: EpochMetrics) => void;
+  onEpochStart?: FitOptions['onEpochStart'];
+  onCheckpoint?: FitOptions['onCheckpoint'];
 }
 
 export interface TrainingRunResult extends FitResult {
@@ -54,6 +65,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       batchSize: options.batchSize,
       seed: options.seed,
       signal: options.signal,
+      suspend: options.suspend,
       checkpoints: options.checkpointDir ? fileCheckpoints(options.checkpointDir) : undefined,
       resume: options.resume,
       meta: {
@@ -69,22 +81,28 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       },
       onBatch: options.onBatch,
       onEpoch: options.onEpoch,
+      onEpochStart: options.onEpochStart,
+      onCheckpoint: options.onCheckpoint,
     });
     let test: Evaluation | undefined;
     if (result.status === 'completed' && data.test.count > 0) {
-      const { predicted } = await engine.evaluate('test');
-      test = evaluate(data.test.labels, predicted, data.classNames.length, data.classNames);
+      const evaluated = await unlessAborted(engine.evaluate('test'), options.signal);
+      if (!evaluated) return { ...result, status: 'cancelled', ...engineInfo(engine, data) };
+      test = evaluate(
+        data.test.labels,
+        evaluated.predicted,
+        data.classNames.length,
+        data.classNames,
+      );
     }
-    return {
-      ...result,
-      backend: engine.backend,
-      replicas: engine.replicas,
-      classNames: data.classNames,
-      test,
-    };
+    return { ...result, ...engineInfo(engine, data), test };
   } finally {
     await engine.dispose();
   }
+}
+
+function engineInfo(engine: TrainingEngine, data: LoadedData) {
+  return { backend: engine.backend, replicas: engine.replicas, classNames: data.classNames };
 }
 
 async function startEngine(options: TrainingRunOptions, data: LoadedData): Promise<TrainingEngine> {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedSplit } from '../../src/data/index.js';
 import { selectBackend } from '../../src/ml/backend.js';
 import { LocalEngine } from '../../src/ml/local-engine.js';
+import { ParallelEngine } from '../../src/ml/parallel/parallel-engine.js';
 import { type BatchProgress, type FitOptions, fitModel } from '../../src/ml/train.js';
 import { fileCheckpoints } from '../../src/store/checkpoints.js';
 import { SMALL_SPEC, smallFashionMnist } from '../support/small-data.js';
@@ -100,6 +101,78 @@ describe('fitModel', () => {
     expect(files.filter((f) => f.startsWith('state-epoch-'))).toEqual(['state-epoch-03']);
     expect(files.filter((f) => f.startsWith('.tmp-'))).toEqual([]);
     expect(files.some((f) => /^epoch-0\d-val_acc-\d\.\d{4}$/.test(f))).toBe(true);
+  });
+
+  it('suspends inside an epoch and resumes at the next batch, as if never stopped', async () => {
+    const straight = await run({ epochs: 2, seed: 23 });
+    const ckpt = join(dir, 'suspend');
+    const suspend = new AbortController();
+    const starts: [number, number][] = [];
+    const first = await run({
+      epochs: 2,
+      seed: 23,
+      checkpoints: fileCheckpoints(ckpt),
+      suspend: suspend.signal,
+      onEpochStart: (epoch, batch) => starts.push([epoch, batch]),
+      onBatch: (p) => {
+        if (p.epoch === 2 && p.batch === 5) suspend.abort('shutdown');
+      },
+    });
+    expect(first.status).toBe('suspended');
+    expect(first.suspendedAt).toEqual({ epoch: 2, batch: 5 });
+    expect(first.lastCheckpoint).toBe(join(ckpt, 'state-epoch-01-batch-00005'));
+    const batches: BatchProgress[] = [];
+    const resumed = await run({
+      epochs: 2,
+      seed: 23,
+      checkpoints: fileCheckpoints(ckpt),
+      resume: true,
+      onEpochStart: (epoch, batch) => starts.push([epoch, batch]),
+      onBatch: (p) => batches.push(p),
+    });
+    expect(starts).toEqual([
+      [1, 0],
+      [2, 0],
+      [2, 5],
+    ]);
+    expect([resumed.initialEpoch, resumed.initialBatch]).toEqual([1, 5]);
+    // Only the 7 batches left were trained, and the epoch's metrics match a straight run.
+    expect(batches.map((b) => b.batch)).toEqual([6, 7, 8, 9, 10, 11, 12]);
+    const metrics = (h: typeof straight.history) =>
+      h.map(({ seconds, imagesPerSecond, ...m }) => m);
+    expect(metrics(resumed.history)).toEqual(metrics(straight.history));
+    expect((await readdir(ckpt)).filter((f) => f.startsWith('state-epoch-'))).toEqual([
+      'state-epoch-02',
+    ]);
+  });
+
+  it('stops during validation when cancelled, without waiting for it to finish', async () => {
+    // Replicas validate in worker threads, so a cancel arrives while validation runs.
+    const engine = await ParallelEngine.start(
+      data,
+      { spec: SMALL_SPEC, optimizer: 'adam', seed: 5 },
+      { replicas: 2, backend: 'wasm' },
+    );
+    const controller = new AbortController();
+    let validating = false;
+    const evaluate = engine.evaluate.bind(engine);
+    engine.evaluate = (set) => {
+      validating = true;
+      setImmediate(() => controller.abort());
+      return evaluate(set);
+    };
+    try {
+      const result = await fitModel(engine, data, {
+        epochs: 1,
+        batchSize: 50,
+        signal: controller.signal,
+      });
+      expect(validating).toBe(true);
+      expect(result.status).toBe('cancelled');
+      expect(result.history).toHaveLength(0);
+    } finally {
+      await engine.dispose();
+    }
   });
 
   it('returns every tensor it made', async () => {
