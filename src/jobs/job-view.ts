@@ -1,21 +1,42 @@
 import type { Job, JobState } from 'bullmq';
+import type { CancelRequest } from './cancel-requests.js';
+import { type LifecycleState, TERMINAL_STATES, type Transition } from './lifecycle.js';
 import type { TrainingJobResult } from './processor.js';
 import type { TrainingProgress } from './progress.js';
 import type { TrainingJobData } from './training-job.js';
 
-export type TrainingJobStatus = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
+export type TrainingJobStatus =
+  | 'queued'
+  | 'active'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'timed_out';
+
+export const TERMINAL_STATUSES: readonly TrainingJobStatus[] = [
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+];
 
 /** A training job as clients see it. */
 export interface TrainingJobView {
   id: string;
   status: TrainingJobStatus;
+  /** The lifecycle state: `status`, or for an active job what it is doing. */
+  state: LifecycleState;
+  /** Every state the job entered, oldest first, with when and why. */
+  transitions: Transition[];
+  /** When a cancel was asked for, if it was. */
+  cancelRequestedAt: string | null;
   dataset: string;
   spec: TrainingJobData['spec'];
   training: TrainingJobData['training'];
   progress: TrainingProgress | null;
   history: TrainingProgress['history'];
   bestValAcc: number | null;
-  test: TrainingJobResult['test'] | null;
+  test: NonNullable<TrainingJobResult['test']> | null;
   /** The registered model, once the job completed. */
   modelId: string | null;
   checkpointDir: string | null;
@@ -38,18 +59,31 @@ const STATUS: Partial<Record<JobState | 'unknown', TrainingJobStatus>> = {
   failed: 'failed',
 };
 
+/** What the view is built from besides the job: its lifecycle rows and a cancel request. */
+export interface JobExtras {
+  transitions: Transition[];
+  cancel?: CancelRequest;
+}
+
 export function toJobView(
   job: Job<TrainingJobData, TrainingJobResult>,
-  state: JobState | 'unknown',
+  bullState: JobState | 'unknown',
+  extras: JobExtras = { transitions: [] },
 ): TrainingJobView {
   const result = job.returnvalue ?? null;
   const progress =
     job.progress && typeof job.progress === 'object' ? (job.progress as TrainingProgress) : null;
-  const cancelled = result?.status === 'cancelled';
   const iso = (t: number | undefined) => (t ? new Date(t).toISOString() : null);
+  const status = statusOf(bullState, result, extras.cancel);
+  const transitions = lifecycle(job, status, extras);
   return {
     id: String(job.id),
-    status: cancelled ? 'cancelled' : (STATUS[state] ?? 'queued'),
+    status,
+    state: TERMINAL_STATUSES.includes(status)
+      ? (status as LifecycleState)
+      : (transitions.at(-1)?.state ?? 'queued'),
+    transitions,
+    cancelRequestedAt: extras.cancel?.at ?? null,
     dataset: job.data.dataset,
     spec: job.data.spec,
     training: job.data.training,
@@ -65,6 +99,48 @@ export function toJobView(
     createdAt: new Date(job.timestamp).toISOString(),
     startedAt: iso(job.processedOn),
     finishedAt: iso(job.finishedOn),
-    error: state === 'failed' ? (job.failedReason ?? 'failed') : null,
+    error: bullState === 'failed' ? (job.failedReason ?? 'failed') : null,
   };
+}
+
+function statusOf(
+  bullState: JobState | 'unknown',
+  result: TrainingJobResult | null,
+  cancel: CancelRequest | undefined,
+): TrainingJobStatus {
+  if (bullState === 'completed' && result?.status === 'cancelled') return 'cancelled';
+  if (bullState === 'completed' && result?.status === 'timed_out') return 'timed_out';
+  const status = STATUS[bullState] ?? 'queued';
+  // A cancelled job that no worker took yet is over for the client already: a worker that
+  // takes it ends it at once.
+  return status === 'queued' && cancel ? 'cancelled' : status;
+}
+
+/**
+ * The recorded transitions, opened by the submission and closed by the terminal state
+ * BullMQ reports, so the history is whole even when a process died before writing a row.
+ */
+function lifecycle(
+  job: Job<TrainingJobData, TrainingJobResult>,
+  status: TrainingJobStatus,
+  { transitions, cancel }: JobExtras,
+): Transition[] {
+  const submitted: Transition = {
+    state: 'queued',
+    at: new Date(job.timestamp).toISOString(),
+    reason: 'submitted',
+  };
+  const all = [submitted, ...transitions];
+  const last = all.at(-1) as Transition;
+  if (TERMINAL_STATUSES.includes(status) && !TERMINAL_STATES.includes(last.state)) {
+    const unstarted = status === 'cancelled' && !job.finishedOn && cancel;
+    all.push({
+      state: status as LifecycleState,
+      at: unstarted ? cancel.at : new Date(job.finishedOn ?? job.timestamp).toISOString(),
+      reason: unstarted
+        ? `cancelled before it started, by ${cancel.by}`
+        : job.failedReason || status,
+    });
+  }
+  return all;
 }

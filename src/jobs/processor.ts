@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type SandboxedJob, UnrecoverableError } from 'bullmq';
+import { type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
 import { type Config, readConfig } from '../config.js';
 import { DataFormatError, DataSplitError } from '../data/index.js';
 import { SpecError } from '../ml/spec.js';
@@ -9,47 +9,89 @@ import { createModelRegistry, type ModelRegistry } from '../store/model-registry
 import type { DataSource } from '../training/data-source.js';
 import { runTraining, type TrainingRunResult } from '../training/run.js';
 import { workerConnection } from './connection.js';
+import { type LifecycleState, type Transition, transition } from './lifecycle.js';
 import { progressTracker } from './progress.js';
 import { registerBestModel } from './register-model.js';
+import { STOP } from './stop-reasons.js';
 import { checkJobData, type TrainingJobData } from './training-job.js';
 
-export type TrainingJobResult = Omit<TrainingRunResult, 'lastCheckpoint'> & {
+export type TrainingJobResult = Omit<TrainingRunResult, 'lastCheckpoint' | 'status'> & {
+  status: 'completed' | 'cancelled' | 'timed_out';
   checkpointDir: string;
-  /** The model registered from the best checkpoint (absent when cancelled). */
+  /** The registered model (absent when cancelled or timed out). */
   modelId?: string;
 };
+
+// The child must not outlive its worker (kill -9): an orphan would go on training a job
+// that another worker resumes, and both would write its checkpoints.
+if (process.send) process.once('disconnect', () => process.exit(1));
 
 /**
  * The sandboxed training processor: BullMQ runs it in a child process, so training never
  * blocks the worker's lock renewal and its memory goes back to the OS when the job ends.
- * A retried attempt resumes from the job's last epoch checkpoint.
+ * A retried attempt resumes from the job's last checkpoint. The worker aborts `signal`
+ * with a StopReason (see supervisor.ts): a shutdown checkpoints and hands the job back,
+ * anything else stops it.
  */
 export default async function processTraining(
   job: SandboxedJob<TrainingJobData, TrainingJobResult>,
+  token?: string,
+  signal?: AbortSignal,
 ): Promise<TrainingJobResult> {
   const data = checkJobData(job.data);
   const config = readConfig();
-  const source = await dataSource(config, data.dataset);
+  const attempt = job.attemptsStarted ?? job.attemptsMade + 1;
+  const record = (state: LifecycleState, reason: string, at: Partial<Transition> = {}) =>
+    job.log(JSON.stringify(transition(state, reason, { attempt, ...at })));
+  const { stop, suspend } = splitSignal(signal);
   const checkpointDir = join(config.artifactDir, 'checkpoints', String(job.id));
   const progress = progressTracker((p) => job.updateProgress(p as unknown as object));
-  const result = await unrecoverableOnBadData(() =>
+  const epochs = data.training.epochs;
+  const result = await unrecoverableOnBadData(async () =>
     runTraining({
-      source,
+      source: await dataSource(config, data.dataset),
       spec: data.spec,
       ...data.training,
       backend: config.backend,
       checkpointDir,
       resume: true,
+      signal: stop.signal,
+      suspend: suspend.signal,
       onEngine: (e) => progress.engine(e.backend, e.replicas),
       onBatch: (p) => progress.batch(p),
+      onEpochStart: (epoch, batch) =>
+        record(
+          'training',
+          batch > 0
+            ? `epoch ${epoch}/${epochs}, resumed after batch ${batch}`
+            : `epoch ${epoch}/${epochs}`,
+          { epoch, batch },
+        ),
+      onCheckpoint: (m) =>
+        record('checkpointing', `epoch ${m.epoch} done: val_acc ${m.val_acc.toFixed(4)}`, {
+          epoch: m.epoch,
+        }),
       onEpoch: (m) => {
         progress.epoch(m);
-        if (m.epoch === data.training.epochs) void progress.evaluating();
+        if (m.epoch === epochs) {
+          record('evaluating', 'the held-out test split, then registering the model');
+          void progress.evaluating();
+        }
       },
     }),
   );
-  const { lastCheckpoint: _, ...rest } = result;
-  if (result.status !== 'completed') return { ...rest, checkpointDir };
+  const { lastCheckpoint: _, status, ...rest } = result;
+  if (status === 'suspended') {
+    const at = result.suspendedAt ?? { epoch: result.initialEpoch + 1, batch: 0 };
+    record(
+      'queued',
+      `handed back: its worker is shutting down; resumes at epoch ${at.epoch} after batch ${at.batch}`,
+      at,
+    );
+    await job.moveToWait(token);
+    throw new WaitingError();
+  }
+  if (status === 'cancelled') return { ...rest, status: stoppedAs(stop.signal), checkpointDir };
   const model = await withRegistry(config, (registry) =>
     registerBestModel({
       registry,
@@ -59,7 +101,28 @@ export default async function processTraining(
       result,
     }),
   );
-  return { ...rest, checkpointDir, modelId: model.id };
+  return { ...rest, status, checkpointDir, modelId: model.id };
+}
+
+/** The worker's one signal, as the fit loop's two: stop now, or checkpoint and stop. */
+function splitSignal(signal?: AbortSignal) {
+  const stop = new AbortController();
+  const suspend = new AbortController();
+  const forward = () =>
+    (signal?.reason === STOP.shutdown ? suspend : stop).abort(signal?.reason ?? STOP.cancel);
+  if (signal?.aborted) forward();
+  else signal?.addEventListener('abort', forward, { once: true });
+  return { stop, suspend };
+}
+
+/** How a stopped run ends: a cancel or a time limit ends the job; a lost lock does not. */
+function stoppedAs(signal: AbortSignal): 'cancelled' | 'timed_out' {
+  if (signal.reason === STOP.timeout) return 'timed_out';
+  if (signal.reason === STOP.lockLost) {
+    // Another worker owns the job now (see supervisor.ts); this attempt just ends.
+    throw new Error('this worker lost the job (its lock expired); another attempt resumes it');
+  }
+  return 'cancelled';
 }
 
 /**

@@ -23,6 +23,8 @@ export const TrainingOptionsSchema = Type.Object(
     trainSize: Type.Optional(Type.Integer({ minimum: 1 })),
     valSize: Type.Optional(Type.Integer({ minimum: 1 })),
     testSize: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Ends the job as timed out after this much running time, summed over its attempts. */
+    maxRunSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })),
   },
   { additionalProperties: false },
 );

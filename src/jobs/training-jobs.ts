@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { JobState, JobType, Queue } from 'bullmq';
-import { type TrainingJobStatus, type TrainingJobView, toJobView } from './job-view.js';
+import type { Job, JobState, JobType, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { cancelRequests } from './cancel-requests.js';
+import {
+  TERMINAL_STATUSES,
+  type TrainingJobStatus,
+  type TrainingJobView,
+  toJobView,
+} from './job-view.js';
+import { parseTransitions } from './lifecycle.js';
 import type { TrainingJobResult } from './processor.js';
 import { enqueueTraining } from './queue.js';
 import {
@@ -18,7 +26,8 @@ export class JobsError extends Error {
       | 'JOB_NOT_FOUND'
       | 'QUEUE_UNAVAILABLE'
       | 'IDEMPOTENCY_KEY_REUSED'
-      | 'INVALID_IDEMPOTENCY_KEY',
+      | 'INVALID_IDEMPOTENCY_KEY'
+      | 'JOB_FINISHED',
     readonly statusCode: number,
     message: string,
   ) {
@@ -48,6 +57,7 @@ const TYPES: Record<TrainingJobStatus, JobType[]> = {
   active: ['active'],
   completed: ['completed'],
   cancelled: ['completed'],
+  timed_out: ['completed'],
   failed: ['failed'],
 };
 
@@ -66,6 +76,8 @@ export function createTrainingJobs(
   queue: Queue<TrainingJobData>,
   redisReady: () => boolean,
   datasetExists: (id: string) => Promise<boolean> = async (id) => id === 'fashion-mnist',
+  /** The queue's Redis, for cancel requests; without it jobs cannot be cancelled. */
+  redis?: Redis,
 ) {
   const available = async <T>(call: () => Promise<T>): Promise<T> => {
     if (!redisReady()) throw unavailable();
@@ -75,6 +87,21 @@ export function createTrainingJobs(
       if (CONNECTION_ERROR.test((err as Error).message ?? '')) throw unavailable();
       throw err;
     }
+  };
+  const cancels = redis ? cancelRequests(redis, queue.opts.prefix ?? 'bull') : undefined;
+  /** The job as clients see it: BullMQ's state, its lifecycle rows, a cancel request. */
+  const view = async (job: Job<TrainingJobData>): Promise<TrainingJobView> => {
+    const id = String(job.id);
+    const [state, logs, cancel] = await available(() =>
+      Promise.all([job.getState(), queue.getJobLogs(id, 0, -1), cancels?.get(id)]),
+    );
+    const transitions = parseTransitions(logs.logs);
+    return toJobView(job as never, state as JobState | 'unknown', { transitions, cancel });
+  };
+  const find = async (id: string) => {
+    const job = JOB_ID.test(id) ? await available(() => queue.getJob(id)) : undefined;
+    if (!job) throw new JobsError('JOB_NOT_FOUND', 404, `no training job with id '${id}'`);
+    return job;
   };
   return {
     /**
@@ -90,7 +117,7 @@ export function createTrainingJobs(
         );
       }
       if (idempotencyKey === undefined) {
-        return toJobView(await available(() => enqueueTraining(queue, data)), 'waiting');
+        return view(await available(() => enqueueTraining(queue, data)));
       }
       const jobId = idempotentJobId(idempotencyKey);
       await available(() => enqueueTraining(queue, data, jobId));
@@ -104,26 +131,37 @@ export function createTrainingJobs(
           'this Idempotency-Key was used for a different request; use a new key for a new job',
         );
       }
-      const state = await available(() => stored.getState());
-      return toJobView(stored, state as JobState | 'unknown');
+      return view(stored);
     },
 
     async get(id: string): Promise<TrainingJobView> {
-      const job = JOB_ID.test(id) ? await available(() => queue.getJob(id)) : undefined;
-      if (!job) throw new JobsError('JOB_NOT_FOUND', 404, `no training job with id '${id}'`);
-      const state = await available(() => job.getState());
-      return toJobView(job, state as JobState | 'unknown');
+      return view(await find(id));
+    },
+
+    /**
+     * Asks for a job to stop. A queued job is cancelled at once; a running one stops at its
+     * next batch on whichever worker runs it, keeps its checkpoints and ends as cancelled.
+     */
+    async cancel(id: string, by: string): Promise<TrainingJobView> {
+      const job = await find(id);
+      const current = await view(job);
+      if (TERMINAL_STATUSES.includes(current.status) && !current.cancelRequestedAt) {
+        throw new JobsError(
+          'JOB_FINISHED',
+          409,
+          `training job '${id}' has already ended as ${current.status}; there is nothing to cancel`,
+        );
+      }
+      if (!cancels) throw unavailable();
+      await available(() => cancels.request(String(job.id), by));
+      return view(job);
     },
 
     async list({ status, limit, offset }: ListOptions) {
       const types = status ? TYPES[status] : Object.values(TYPES).flat();
       const unique = [...new Set(types)];
       const jobs = await available(() => queue.getJobs(unique, offset, offset + limit - 1, false));
-      const views = await Promise.all(
-        jobs.map(async (job) =>
-          toJobView(job as never, (await job.getState()) as JobState | 'unknown'),
-        ),
-      );
+      const views = await Promise.all(jobs.map((job) => view(job)));
       const items = status ? views.filter((v) => v.status === status) : views;
       const total = await available(() => queue.getJobCountByTypes(...unique));
       return { items, total, limit, offset };

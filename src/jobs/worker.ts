@@ -9,7 +9,15 @@ export interface TrainingWorkerOptions {
   redisUrl?: string;
   /** Extra environment for the training child processes. */
   env?: Record<string, string>;
+  /**
+   * How long a job's lock lasts without renewal: a worker killed mid-job is noticed this
+   * long after, and its job resumed elsewhere. Default 30 s.
+   */
+  lockSeconds?: number;
 }
+
+/** Times one job may be found abandoned (its worker killed) before it fails for good. */
+export const MAX_STALLED = 5;
 
 /**
  * A BullMQ worker whose processor runs in a child process (see processor.ts). From
@@ -17,14 +25,18 @@ export interface TrainingWorkerOptions {
  */
 export function createTrainingWorker(options: TrainingWorkerOptions): Worker {
   const fromSources = import.meta.url.endsWith('.ts');
+  const lockMs = (options.lockSeconds ?? 30) * 1000;
   const processor = new URL(`./processor.${fromSources ? 'ts' : 'js'}`, import.meta.url);
   return new Worker(TRAINING_QUEUE, processor, {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
     useWorkerThreads: false,
-    // Training holds the CPU for long stretches; the lock is renewed by this parent process.
-    lockDuration: 60_000,
+    // Training holds the CPU for long stretches, but in a child: this parent process renews
+    // the lock, so a short lock only bounds how soon a dead worker's job is taken over.
+    lockDuration: lockMs,
+    stalledInterval: lockMs / 2,
+    maxStalledCount: MAX_STALLED,
     workerForkOptions: {
       execArgv: fromSources ? ['--import', 'tsx'] : [],
       // The children read their settings from the environment (src/config.ts): hand them

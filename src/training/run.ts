@@ -58,6 +58,8 @@ export interface TrainingRunResult extends FitResult {
 export async function runTraining(options: TrainingRunOptions): Promise<TrainingRunResult> {
   const data = await loadTrainingData(options.source, options);
   options.onData?.(data);
+  // Cancelled while loading: starting replicas would only delay the answer.
+  if (options.signal?.aborted) return notStarted(data);
   const engine = await startEngine(options, data);
   try {
     const result = await fitModel(engine, data, {
@@ -99,6 +101,19 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
   } finally {
     await engine.dispose();
   }
+}
+
+function notStarted(data: LoadedData): TrainingRunResult {
+  return {
+    status: 'cancelled',
+    history: [],
+    bestValAcc: Number.NEGATIVE_INFINITY,
+    initialEpoch: 0,
+    initialBatch: 0,
+    backend: 'none',
+    replicas: 0,
+    classNames: data.classNames,
+  };
 }
 
 function engineInfo(engine: TrainingEngine, data: LoadedData) {

@@ -4,11 +4,20 @@ import type { TrainingJobView } from '../../jobs/job-view.js';
 import { TrainingJobRequestSchema } from '../../jobs/training-job.js';
 import type { TrainingJobs } from '../../jobs/training-jobs.js';
 import { ApiError } from '../errors.js';
+import { streamJobEvents } from '../job-events.js';
 import { errorResponses } from '../schemas/error.js';
 import { JobIdParams, JobList, ListJobsQuery, TrainingJob } from '../schemas/training-jobs.js';
 
-/** Training jobs: create (202, queued for a worker), read one, list. */
-const trainingJobs: FastifyPluginAsyncTypebox = async (app) => {
+export interface TrainingJobRoutesOptions {
+  /** How often an event stream reads its job; default 500 ms. */
+  eventsIntervalMs?: number;
+}
+
+/** Training jobs: create (202, queued for a worker), read one, list, cancel, watch live. */
+const trainingJobs: FastifyPluginAsyncTypebox<TrainingJobRoutesOptions> = async (
+  app,
+  { eventsIntervalMs },
+) => {
   const service = (): TrainingJobs => {
     const jobs = app.deps.trainingJobs;
     if (!jobs)
@@ -50,6 +59,50 @@ const trainingJobs: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => withLinks(await service().get(request.params.id)),
+  );
+
+  app.post(
+    '/v1/training-jobs/:id/cancel',
+    {
+      schema: {
+        tags: ['training-jobs'],
+        summary:
+          'Cancel a job: a queued one at once; a running one stops within seconds, keeps its checkpoints and ends as cancelled',
+        params: JobIdParams,
+        response: { 202: TrainingJob, ...errorResponses(400, 404, 409, 500, 503) },
+      },
+    },
+    async (request, reply) => {
+      const by = request.apiKey?.name ?? 'anonymous';
+      const job = await service().cancel(request.params.id, by);
+      request.log.info({ jobId: job.id, status: job.status }, 'training job cancel requested');
+      return reply.code(202).send(withLinks(job));
+    },
+  );
+
+  app.get(
+    '/v1/training-jobs/:id/events',
+    {
+      schema: {
+        tags: ['training-jobs'],
+        summary:
+          'Live progress as server-sent events: `job` (the whole job, on every change), `error`, then `end` when it has finished',
+        params: JobIdParams,
+        produces: ['text/event-stream'],
+        response: {
+          200: {
+            description: 'An event stream; each `data:` line is JSON',
+            content: { 'text/event-stream': { schema: Type.String() } },
+          },
+          ...errorResponses(400, 404, 500, 503),
+        },
+      },
+    },
+    (request, reply) =>
+      streamJobEvents(request, reply, {
+        read: async () => withLinks(await service().get(request.params.id)),
+        intervalMs: eventsIntervalMs,
+      }),
   );
 
   app.get(

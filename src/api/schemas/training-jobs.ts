@@ -1,4 +1,6 @@
 import { Type } from 'typebox';
+import type { TrainingJobStatus } from '../../jobs/job-view.js';
+import { LIFECYCLE_STATES } from '../../jobs/lifecycle.js';
 
 const Metrics = Type.Object(
   {
@@ -51,13 +53,37 @@ const TestMetrics = Type.Object({
   confusion: Type.Array(Type.Array(Type.Integer())),
 });
 
-export const TrainingJobStatusSchema = Type.Union(
-  ['queued', 'active', 'completed', 'failed', 'cancelled'].map((s) => Type.Literal(s)),
-);
+/** A string enum whose static type is the union of its values. */
+function literals<T extends string>(values: readonly T[]) {
+  return Type.Unsafe<T>(Type.Union(values.map((v) => Type.Literal(v))));
+}
+
+export const TrainingJobStatusSchema = literals<TrainingJobStatus>([
+  'queued',
+  'active',
+  'completed',
+  'failed',
+  'cancelled',
+  'timed_out',
+]);
+
+const LifecycleStateSchema = literals(LIFECYCLE_STATES);
+
+const TransitionSchema = Type.Object({
+  state: LifecycleStateSchema,
+  at: Type.String({ format: 'date-time' }),
+  reason: Type.String(),
+  attempt: Type.Optional(Type.Integer()),
+  epoch: Type.Optional(Type.Integer()),
+  batch: Type.Optional(Type.Integer()),
+});
 
 export const TrainingJob = Type.Object({
   id: Type.String(),
   status: TrainingJobStatusSchema,
+  state: LifecycleStateSchema,
+  transitions: Type.Array(TransitionSchema),
+  cancelRequestedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   dataset: Type.String(),
   spec: Type.Object({}, { additionalProperties: true }),
   training: Type.Object({}, { additionalProperties: true }),
