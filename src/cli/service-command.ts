@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { readConfig } from '../config.js';
+import { checkEvictionPolicy } from '../redis/eviction-policy.js';
 import { ensureRedis } from '../redis/local-redis.js';
 import { startServer } from '../server.js';
 import { createApiServices } from '../service/api-services.js';
@@ -40,6 +41,12 @@ export async function serviceCommand(
   const log = pino({ level: config.logLevel });
   const redis = await ensureRedis({ redisUrl: config.redisUrl, dataDir: config.dataDir });
   log.info({ redis: redis.url, source: redis.source }, 'redis');
+  try {
+    await checkEvictionPolicy(redis.url);
+  } catch (err) {
+    await redis.stop();
+    throw err;
+  }
   // Closed in this order: stop taking requests, then stop taking jobs, then Redis.
   const closers: (() => Promise<void>)[] = [];
   if (kind !== 'worker') {

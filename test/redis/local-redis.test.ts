@@ -1,21 +1,11 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answersPing, ensureRedis, RedisUnavailableError } from '../../src/redis/local-redis.js';
+import { freePort } from '../support/redis-server.js';
 
 let dir: string;
-
-/** A port nothing listens on (the OS picks it, then we release it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tailor-redis-'));
