@@ -8,8 +8,10 @@ import Fastify, {
   type RawServerDefault,
 } from 'fastify';
 import type { AppDeps } from './api/deps.js';
+import auth from './api/plugins/auth.js';
 import deps from './api/plugins/deps.js';
 import errorHandler from './api/plugins/error-handler.js';
+import rateLimits from './api/plugins/rate-limit.js';
 import requestId, { genReqId } from './api/plugins/request-id.js';
 import swagger from './api/plugins/swagger.js';
 import datasets from './api/routes/datasets.js';
@@ -57,6 +59,9 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   app.register(deps, { deps: appDeps });
   app.register(requestId);
   app.register(errorHandler);
+  // Before swagger and the routes: both plugins apply to routes through onRoute hooks.
+  app.register(auth, { apiKeys: appDeps.auth?.apiKeys ?? [], host: appDeps.auth?.host });
+  app.register(rateLimits, { limits: appDeps.auth?.rateLimits });
   app.register(swagger, { version: appDeps.version });
   // Routes: one plugin per resource, registered after swagger so the document includes them.
   app.register(health);

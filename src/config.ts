@@ -1,3 +1,4 @@
+import { type AuthConfig, parseApiKeys } from './api/auth-keys.js';
 import { BACKENDS, type BackendChoice } from './ml/backend.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -22,6 +23,12 @@ export interface Config {
   workerConcurrency: number;
   /** Prefix of every Redis key (queues and registry), so services can share a Redis. */
   queuePrefix: string;
+  /** A dead worker's job is taken over this long after its last lock renewal. */
+  jobLockSeconds: number;
+  /** On SIGTERM, how long a worker waits for its jobs to checkpoint and go back to the queue. */
+  shutdownGraceSeconds: number;
+  /** API keys (their SHA-256 only) and per-key rate limits; no keys: authentication is off. */
+  auth: AuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -42,6 +49,15 @@ export function readConfig(env: Env = process.env): Config {
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     workerConcurrency: integer(env, 'TAILOR_WORKER_CONCURRENCY', 1, 1, 64),
     queuePrefix: pattern(env, 'TAILOR_QUEUE_PREFIX', 'tailor', /^[A-Za-z0-9_-]{1,32}$/),
+    jobLockSeconds: integer(env, 'TAILOR_JOB_LOCK_SECONDS', 30, 2, 3600),
+    shutdownGraceSeconds: integer(env, 'TAILOR_SHUTDOWN_GRACE_SECONDS', 30, 1, 3600),
+    auth: {
+      apiKeys: apiKeys(env),
+      rateLimits: {
+        predictPerMinute: integer(env, 'TAILOR_RATE_LIMIT_PREDICT', 600, 0, 1_000_000),
+        jobsPerMinute: integer(env, 'TAILOR_RATE_LIMIT_JOBS', 30, 0, 1_000_000),
+      },
+    },
   };
 }
 
@@ -90,4 +106,13 @@ function redisUrl(env: Env): string | undefined {
     throw new ConfigError(`REDIS_URL must start with redis:// or rediss://; got '${url.protocol}'`);
   }
   return raw;
+}
+
+/** `TAILOR_API_KEYS`: `<name>:<scope>[+<scope>...]:<sha256>` entries; empty or unset: none. */
+function apiKeys(env: Env): AuthConfig['apiKeys'] {
+  try {
+    return parseApiKeys(env.TAILOR_API_KEYS ?? '');
+  } catch (err) {
+    throw new ConfigError(`TAILOR_API_KEYS: ${(err as Error).message}`);
+  }
 }

@@ -3,6 +3,7 @@ import type { TrainingJobs } from '../jobs/training-jobs.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import type { ModelRegistry } from '../store/model-registry.js';
+import type { AuthConfig } from './auth-keys.js';
 import type { DatasetRoutesOptions } from './routes/datasets.js';
 
 /** Outcome of one readiness check; `detail` says why a check is not ok. */
@@ -33,4 +34,11 @@ export interface AppDeps {
   dataDir?: string;
   /** Upload limits and the system directories searched for Fashion-MNIST (tests narrow them). */
   datasetRoutes?: Pick<DatasetRoutesOptions, 'limits' | 'systemDirs'>;
+  /** API keys and per-key rate limits (docs/security.md); absent: no keys and no limits. */
+  auth?: AuthSettings;
+}
+
+export interface AuthSettings extends AuthConfig {
+  /** The address the API listens on: with no keys, a non-loopback one logs a warning. */
+  host?: string;
 }

@@ -14,11 +14,18 @@ const declarations = {
   BAD_REQUEST: [400, 'bad request'],
   VALIDATION_FAILED: [400, 'request does not match the schema'],
   INVALID_JSON: [400, 'request body is not valid JSON'],
+  UNAUTHORIZED: [401, 'an API key is required'],
+  FORBIDDEN: [403, 'the API key lacks the scope this route needs'],
   NOT_FOUND: [404, 'not found'],
   NOT_ACCEPTABLE: [406, 'not acceptable'],
   PAYLOAD_TOO_LARGE: [413, 'request body is too large'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'unsupported media type'],
+  RATE_LIMITED: [429, 'too many requests'],
   INTERNAL: [500, 'internal error'],
+  MODEL_INTEGRITY: [
+    500,
+    'the stored model failed its integrity check and cannot be served until it is restored',
+  ],
   SERVICE_UNAVAILABLE: [503, 'service unavailable'],
 } as const satisfies Record<string, readonly [number, string]>;
 

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { API_KEY_HELP, apiKeyCommand } from './api-key-command.js';
 import { UsageError } from './option-table.js';
 import { SAMPLE_HELP, sampleCommand } from './sample-command.js';
 import { SERVICE_HELP, serviceCommand } from './service-command.js';
@@ -14,6 +15,8 @@ Commands:
   summary [spec.json]   Print the Keras-style summary of a model spec.
   sample [--index N]    Write a Fashion-MNIST test image as PNG (to try /predict).
   train [options]       Train on Fashion-MNIST (or IDX/CSV files) and report the seed's figures.
+  api-key --name NAME --scopes LIST
+                        Create an API key and print its TAILOR_API_KEYS entry.
   help [command]        Show help for a command.
   version               Print the version.
 
@@ -39,6 +42,8 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'train':
         process.on('SIGINT', onSigint);
         return await trainCommand(rest, process.stdout, process.stderr, controller.signal);
+      case 'api-key':
+        return apiKeyCommand(rest, process.stdout, process.stderr);
       case 'serve':
       case 'worker':
       case 'start':
@@ -67,6 +72,7 @@ function helpFor(command: string | undefined): string {
   if (command === 'serve' || command === 'worker' || command === 'start') return SERVICE_HELP;
   if (command === 'summary') return SUMMARY_HELP;
   if (command === 'sample') return SAMPLE_HELP;
+  if (command === 'api-key') return API_KEY_HELP;
   return HELP;
 }
 

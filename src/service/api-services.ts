@@ -32,11 +32,13 @@ export function createApiServices(config: Config, redisUrl: string, version: str
       queue,
       () => redis.status === 'ready',
       datasetExists(datasets),
+      redis,
     ),
     datasets,
     dataDir: config.dataDir,
     models: { registry, store },
     predictor,
+    auth: { ...config.auth, host: config.host },
     readiness: async () => ({
       redis:
         redis.status === 'ready'

@@ -14,6 +14,9 @@ describe('readConfig', () => {
       logLevel: 'info',
       workerConcurrency: 1,
       queuePrefix: 'tailor',
+      jobLockSeconds: 30,
+      shutdownGraceSeconds: 30,
+      auth: { apiKeys: [], rateLimits: { predictPerMinute: 600, jobsPerMinute: 30 } },
     });
   });
 
@@ -29,12 +32,16 @@ describe('readConfig', () => {
       LOG_LEVEL: 'debug',
       TAILOR_WORKER_CONCURRENCY: '2',
       TAILOR_QUEUE_PREFIX: 'staging',
+      TAILOR_JOB_LOCK_SECONDS: '5',
+      TAILOR_SHUTDOWN_GRACE_SECONDS: '120',
     });
     expect(config).toMatchObject({ backend: 'cpu', port: 8080, redisUrl: 'redis://redis:6379/0' });
     expect(config).toMatchObject({
       logLevel: 'debug',
       workerConcurrency: 2,
       queuePrefix: 'staging',
+      jobLockSeconds: 5,
+      shutdownGraceSeconds: 120,
     });
   });
 
@@ -51,6 +58,14 @@ describe('readConfig', () => {
       "TAILOR_WORKER_CONCURRENCY must be an integer from 1 to 64; got '0'",
     ],
     [
+      { TAILOR_JOB_LOCK_SECONDS: '1' },
+      "TAILOR_JOB_LOCK_SECONDS must be an integer from 2 to 3600; got '1'",
+    ],
+    [
+      { TAILOR_SHUTDOWN_GRACE_SECONDS: 'soon' },
+      "TAILOR_SHUTDOWN_GRACE_SECONDS must be an integer from 1 to 3600; got 'soon'",
+    ],
+    [
       { LOG_LEVEL: 'verbose' },
       'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent',
     ],
@@ -59,6 +74,72 @@ describe('readConfig', () => {
     [{ TAILOR_QUEUE_PREFIX: 'a b' }, 'TAILOR_QUEUE_PREFIX must match'],
     [{ TAILOR_DATA_DIR: ' ' }, 'TAILOR_DATA_DIR is set but empty'],
   ])('rejects %j with a message naming the variable', (env, message) => {
+    expect(() => readConfig(env)).toThrow(ConfigError);
+    expect(() => readConfig(env)).toThrow(message);
+  });
+});
+
+describe('readConfig: API keys and rate limits', () => {
+  const hash = (char: string) => char.repeat(64);
+
+  it('reads entries separated by commas, spaces or newlines, hashes in either case', () => {
+    const { auth } = readConfig({
+      TAILOR_API_KEYS: `billing:predict:${hash('a')},\n  ci:train+predict:${hash('B')}\nops:admin:${hash('c')} `,
+      TAILOR_RATE_LIMIT_PREDICT: '100',
+      TAILOR_RATE_LIMIT_JOBS: '0',
+    });
+    expect(auth).toEqual({
+      apiKeys: [
+        { name: 'billing', scopes: ['predict'], sha256: hash('a') },
+        { name: 'ci', scopes: ['train', 'predict'], sha256: hash('b') },
+        { name: 'ops', scopes: ['admin'], sha256: hash('c') },
+      ],
+      rateLimits: { predictPerMinute: 100, jobsPerMinute: 0 },
+    });
+  });
+
+  it('treats an empty TAILOR_API_KEYS as no keys (authentication off)', () => {
+    expect(readConfig({ TAILOR_API_KEYS: ' \n' }).auth.apiKeys).toEqual([]);
+  });
+
+  it.each([
+    [`billing:predict`, "entry 1 has 2 ':'-separated fields"],
+    [`a:predict:${hash('a')},b c:train:${hash('b')}`, 'entry 2 has 1'],
+    [`bill ing:predict:${hash('a')}`, 'entry 1 has 1'],
+    [`bill/ing:predict:${hash('a')}`, 'entry 1: the name must be 1-64 characters'],
+    [`${'n'.repeat(65)}:predict:${hash('a')}`, 'entry 1: the name must be 1-64 characters'],
+    [`billing:predcit:${hash('a')}`, "entry 1 ('billing'): 'predcit' is not a scope"],
+    [`billing:predict+:${hash('a')}`, "entry 1 ('billing'): needs at least one scope"],
+    [`billing::${hash('a')}`, "entry 1 ('billing'): needs at least one scope"],
+    [`billing:predict:${'a'.repeat(63)}`, "entry 1 ('billing'): the hash must be 64 hex digits"],
+    [`billing:predict:${'g'.repeat(64)}`, "entry 1 ('billing'): the hash must be 64 hex digits"],
+    [`a:predict:${hash('a')},a:train:${hash('b')}`, "the name 'a' is used twice"],
+    [`a:predict:${hash('a')},b:train:${hash('A')}`, "'a' and 'b' have the same hash"],
+  ])('rejects TAILOR_API_KEYS=%j', (TAILOR_API_KEYS, message) => {
+    expect(() => readConfig({ TAILOR_API_KEYS })).toThrow(ConfigError);
+    expect(() => readConfig({ TAILOR_API_KEYS })).toThrow(`TAILOR_API_KEYS: ${message}`);
+  });
+
+  it('never repeats a hash field, which could be a pasted key, in its errors', () => {
+    const pasted = 'tlr_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';
+    expect(() => readConfig({ TAILOR_API_KEYS: `billing:predict:${pasted}` })).toThrow(
+      "TAILOR_API_KEYS: entry 1 ('billing'): the hash must be 64 hex digits",
+    );
+    expect(() => readConfig({ TAILOR_API_KEYS: `billing:predict:${pasted}` })).not.toThrow(pasted);
+    expect(() => readConfig({ TAILOR_API_KEYS: `billing:${pasted}` })).not.toThrow(pasted);
+  });
+
+  it.each([
+    [
+      { TAILOR_RATE_LIMIT_PREDICT: '-1' },
+      "TAILOR_RATE_LIMIT_PREDICT must be an integer from 0 to 1000000; got '-1'",
+    ],
+    [{ TAILOR_RATE_LIMIT_PREDICT: 'lots' }, 'TAILOR_RATE_LIMIT_PREDICT must be an integer'],
+    [
+      { TAILOR_RATE_LIMIT_JOBS: '1.5' },
+      "TAILOR_RATE_LIMIT_JOBS must be an integer from 0 to 1000000; got '1.5'",
+    ],
+  ])('rejects %j', (env, message) => {
     expect(() => readConfig(env)).toThrow(ConfigError);
     expect(() => readConfig(env)).toThrow(message);
   });

@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import { describeScopes } from '../auth-scopes.js';
 
 export interface SwaggerOptions {
   version: string;
@@ -14,6 +15,14 @@ export const API_TAGS = [
   { name: 'predict', description: 'Classify images with a trained model' },
   { name: 'datasets', description: 'Data sets available for training' },
 ];
+
+const KEYS_NOTE = `API key, when the server has keys configured (see docs/security.md). Scopes:
+${describeScopes()}`;
+
+const SECURITY_SCHEMES = {
+  bearerAuth: { type: 'http', scheme: 'bearer', description: KEYS_NOTE },
+  apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: KEYS_NOTE },
+} as const;
 
 /**
  * The OpenAPI document is generated from the route schemas; it must be registered before
@@ -29,6 +38,10 @@ const swaggerPlugin: FastifyPluginAsync<SwaggerOptions> = async (app, opts) => {
         version: opts.version,
       },
       tags: API_TAGS,
+      // Either scheme carries the same key. Every route requires one unless it declares
+      // `security: []` (the health probes); the auth plugin sets that from its table.
+      components: { securitySchemes: SECURITY_SCHEMES },
+      security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
     },
     // Shared schemas keep their `$id` as component name instead of `def-0`, `def-1`
     // (https://github.com/fastify/fastify-swagger#managing-your-refs).

@@ -36,11 +36,14 @@ export type ErrorBody = Static<typeof ErrorBody>;
 
 const descriptions: Record<number, string> = {
   400: 'The request is malformed or does not match the schema',
+  401: 'No API key, or an unknown one (when API keys are configured)',
+  403: 'The API key lacks the scope this route needs',
   404: 'Not found',
   409: 'Conflicts with an earlier request',
   413: 'The request body is too large',
   415: 'The content type is not supported',
   422: 'The request is well-formed but cannot be processed',
+  429: 'Rate limit of the API key (or client address) exceeded; see Retry-After',
   500: 'Internal error',
   503: 'A dependency is unavailable',
 };

@@ -1,0 +1,64 @@
+import type { Scope } from './auth-keys.js';
+
+/**
+ * Which scopes may call which route, in one place so route files carry no auth code.
+ * Routes are named by method and URL pattern as `request.routeOptions.url` gives them.
+ * `admin` may call everything, so it is not listed.
+ *
+ * A route found neither here nor among the public ones needs `admin`: a new route is closed
+ * until it is added here. That also covers any queue dashboard mounted later, which would be
+ * admin-only without further changes.
+ */
+const ROUTES: Record<string, readonly Scope[]> = {
+  'POST /v1/predict': ['predict'],
+  'POST /v1/models/:id/predict': ['predict'],
+  'GET /v1/models': ['predict', 'train'],
+  'GET /v1/models/:id': ['predict', 'train'],
+};
+
+/** Every method of every route under these prefixes (the prefix itself included). */
+const PREFIXES: readonly { prefix: string; scopes: readonly Scope[] }[] = [
+  { prefix: '/v1/training-jobs', scopes: ['train'] },
+  { prefix: '/v1/datasets', scopes: ['train'] },
+];
+
+/** Probes and the API documentation (Swagger UI, its assets and the OpenAPI JSON/YAML). */
+const PUBLIC_URLS = new Set(['/healthz', '/readyz', '/docs']);
+const PUBLIC_PREFIXES = ['/docs/'];
+
+const ADMIN_ONLY: readonly Scope[] = [];
+
+export function isPublicRoute(url: string): boolean {
+  return PUBLIC_URLS.has(url) || PUBLIC_PREFIXES.some((prefix) => url.startsWith(prefix));
+}
+
+/** Scopes besides `admin` that may call a route; empty: admin only. */
+export function scopesFor(method: string, url: string): readonly Scope[] {
+  // Fastify adds a HEAD route for every GET; it reveals what the GET does.
+  const verb = method === 'HEAD' ? 'GET' : method;
+  const exact = ROUTES[`${verb} ${url}`];
+  if (exact) return exact;
+  const under = PREFIXES.find(({ prefix }) => url === prefix || url.startsWith(`${prefix}/`));
+  return under?.scopes ?? ADMIN_ONLY;
+}
+
+export function mayCall(granted: readonly Scope[], allowed: readonly Scope[]): boolean {
+  return granted.includes('admin') || granted.some((scope) => allowed.includes(scope));
+}
+
+/** One line per scope, for the OpenAPI document's description of the security schemes. */
+export function describeScopes(): string {
+  const routes = (scope: Scope) => [
+    ...Object.entries(ROUTES)
+      .filter(([, scopes]) => scopes.includes(scope))
+      .map(([route]) => route),
+    ...PREFIXES.filter(({ scopes }) => scopes.includes(scope)).map(
+      ({ prefix }) => `every ${prefix} route`,
+    ),
+  ];
+  return [
+    `predict: ${routes('predict').join(', ')}`,
+    `train: ${routes('train').join(', ')}`,
+    'admin: every route',
+  ].join('\n');
+}
