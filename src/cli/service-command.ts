@@ -19,7 +19,8 @@ export const SERVICE_HELP = `Usage: tailor serve | worker | start
 
 Settings come from the environment (see the README): PORT, HOST, REDIS_URL,
 TAILOR_DATA_DIR, TAILOR_ARTIFACT_DIR, TAILOR_BACKEND, LOG_LEVEL, TAILOR_WORKER_CONCURRENCY,
-TAILOR_QUEUE_PREFIX. Without REDIS_URL, a Redis on 127.0.0.1:6379 is used, or a local
+TAILOR_QUEUE_PREFIX, TAILOR_JOB_LOCK_SECONDS, TAILOR_SHUTDOWN_GRACE_SECONDS, TAILOR_API_KEYS,
+TAILOR_RATE_LIMIT_PREDICT, TAILOR_RATE_LIMIT_JOBS. Without REDIS_URL, a Redis on 127.0.0.1:6379 is used, or a local
 redis-server is started with its data under TAILOR_DATA_DIR/redis.
 
 Options:

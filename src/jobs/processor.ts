@@ -152,6 +152,7 @@ async function dataSource(config: Config, id: string): Promise<DataSource> {
 
 async function withRegistry<T>(config: Config, use: (registry: ModelRegistry) => Promise<T>) {
   const redis = workerConnection(config.redisUrl ?? 'redis://127.0.0.1:6379');
+  redis.on('error', () => {}); // it reconnects; registering waits for it
   try {
     return await use(createModelRegistry({ redis, prefix: config.queuePrefix }));
   } finally {
