@@ -138,6 +138,8 @@ const ROUTES: [Method, string, (keyof typeof KEYS)[]][] = [
   ['post', '/v1/training-jobs', ['train', 'both', 'admin']],
   ['get', '/v1/training-jobs', ['train', 'both', 'admin']],
   ['get', '/v1/training-jobs/1', ['train', 'both', 'admin']],
+  ['post', '/v1/training-jobs/1/cancel', ['train', 'both', 'admin']],
+  ['get', '/v1/training-jobs/no-such-job/events', ['train', 'both', 'admin']],
   ['get', '/v1/datasets', ['train', 'both', 'admin']],
   ['get', '/v1/datasets/fashion-mnist', ['train', 'both', 'admin']],
   ['post', '/v1/datasets', ['train', 'both', 'admin']],
