@@ -10,7 +10,7 @@ import Fastify, {
 import type { AppDeps } from './api/deps.js';
 import auth from './api/plugins/auth.js';
 import deps from './api/plugins/deps.js';
-import errorHandler from './api/plugins/error-handler.js';
+import errorHandler, { frameworkErrors } from './api/plugins/error-handler.js';
 import rateLimits from './api/plugins/rate-limit.js';
 import requestId, { genReqId } from './api/plugins/request-id.js';
 import swagger from './api/plugins/swagger.js';
@@ -47,7 +47,7 @@ export type AppOptions = Pick<
  * (https://fastify.dev/docs/latest/Guides/Testing/). Routes may still be added before `ready()`.
  */
 export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
-  const app = Fastify({ ...opts, genReqId, requestIdHeader: false })
+  const app = Fastify({ ...opts, genReqId, requestIdHeader: false, frameworkErrors })
     // TypeBox compiles the route schemas. Unlike fastify's default Ajv setup (coerceTypes:
     // 'array', removeAdditional: true) it never strips unknown keys, so `additionalProperties:
     // false` rejects them, and it converts types only in querystring, params and headers: a

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { DestinationStream, LevelWithSilent } from 'pino';
 import { type App, type AppDeps, buildApp } from './app.js';
 
@@ -51,6 +52,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     connectionTimeout: opts.connectionTimeoutMs ?? 120_000,
     requestTimeout: opts.requestTimeoutMs ?? 60_000,
   });
+  enforceRequestTimeout(app.server, opts.requestTimeoutMs ?? 60_000);
 
   let detachSignals = () => {};
   let closing: Promise<void> | undefined;
@@ -76,6 +78,20 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await close();
     throw error;
   }
+}
+
+/**
+ * Node expires no request before its `headersTimeout` (60 s unless set), whatever
+ * `requestTimeout` says, and checks deadlines every `connectionsCheckingInterval` (30 s unless
+ * set). Fastify sets neither, so a shorter request timeout would not apply before 60 s and a
+ * 60 s one would let a slow client hold its socket for up to 90 s.
+ */
+function enforceRequestTimeout(server: Server, timeoutMs: number): void {
+  if (timeoutMs <= 0) return;
+  server.headersTimeout = Math.min(server.headersTimeout, timeoutMs);
+  // Read when the server starts listening; @types/node declares it only as a constructor option.
+  const interval = Math.min(30_000, Math.max(100, Math.round(timeoutMs / 4)));
+  Object.assign(server, { connectionsCheckingInterval: interval });
 }
 
 /** First signal: graceful close, bounded by a timer. Second signal: exit at once. */

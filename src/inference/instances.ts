@@ -1,7 +1,7 @@
-import { decodeBase64 } from './base64.js';
+import { decodeBase64, refuseUrl } from './base64.js';
 import { InputError } from './errors.js';
 import type { ImageLimits } from './image-format.js';
-import { MODEL_INPUT_LENGTH, toModelInput } from './model-input.js';
+import { MODEL_INPUT_LENGTH, toModelInputs } from './model-input.js';
 import { applyPolarity, type InvertOption } from './polarity.js';
 import { MODEL_IMAGE_SIZE } from './resize.js';
 
@@ -54,7 +54,30 @@ export function parseInstances(body: unknown, limits: InstanceLimits = {}): Floa
       { path: 'instances' },
     );
   }
-  return instances.map((instance, i) => parseInstance(instance, `instances[${i}]`, invert, limits));
+  // Numeric instances are parsed at once; images are decoded together at the end, after
+  // their headers have been checked against the request's pixel budget.
+  const images: Uint8Array[] = [];
+  const imageIndex: number[] = [];
+  const inputs = instances.map((instance, index) => {
+    const path = `instances[${index}]`;
+    if (Array.isArray(instance)) return parseNumeric(instance, path, invert ?? false);
+    images.push(imageBytes(instance, path));
+    imageIndex.push(index);
+    return undefined;
+  });
+  const decoded = toModelInputs(
+    images,
+    {
+      maxPixels: limits.maxPixels,
+      maxTotalPixels: limits.maxTotalPixels,
+      invert: invert ?? 'auto',
+    },
+    (k) => `instances[${imageIndex[k]}]`,
+  );
+  imageIndex.forEach((index, k) => {
+    inputs[index] = decoded[k];
+  });
+  return inputs as Float32Array[];
 }
 
 /** `invert` as sent by a client; `undefined` when absent, so each kind of instance picks its default. */
@@ -65,39 +88,23 @@ export function parseInvertOption(value: unknown): InvertOption | undefined {
   });
 }
 
-function parseInstance(
-  instance: unknown,
-  path: string,
-  invert: InvertOption | undefined,
-  limits: ImageLimits,
-): Float32Array {
-  if (Array.isArray(instance)) return parseNumeric(instance, path, invert ?? false);
-  if (isRecord(instance)) return parseImage(instance, path, invert ?? 'auto', limits);
-  throw new InputError('INSTANCE_INVALID', `is ${describe(instance)}; expected ${EXPECTED}`, {
-    path,
-  });
-}
-
-function parseImage(
-  instance: Record<string, unknown>,
-  path: string,
-  invert: InvertOption,
-  limits: ImageLimits,
-): Float32Array {
+/** The bytes of an image instance `{"b64": "..."}`; anything else that is not numeric is refused. */
+function imageBytes(instance: unknown, path: string): Uint8Array {
+  if (!isRecord(instance)) {
+    if (typeof instance === 'string') refuseUrl(instance, path);
+    throw new InputError('INSTANCE_INVALID', `is ${describe(instance)}; expected ${EXPECTED}`, {
+      path,
+    });
+  }
   const keys = Object.keys(instance);
   if (keys.length !== 1 || typeof instance.b64 !== 'string') {
     throw new InputError(
       'INSTANCE_INVALID',
-      `is an object with ${keys.length === 0 ? 'no keys' : `keys ${keys.join(', ')}`}; an image instance is {"b64": "<base64 PNG or JPEG>"}`,
+      `is an object with ${keys.length === 0 ? 'no keys' : `keys ${listKeys(keys)}`}; an image instance is {"b64": "<base64 PNG or JPEG>"}`,
       { path },
     );
   }
-  const bytes = decodeBase64(instance.b64, `${path}.b64`);
-  try {
-    return toModelInput(bytes, { invert, maxPixels: limits.maxPixels });
-  } catch (error) {
-    throw error instanceof InputError ? error.at(path) : error;
-  }
+  return decodeBase64(instance.b64, `${path}.b64`);
 }
 
 function parseNumeric(instance: unknown[], path: string, invert: InvertOption): Float32Array {
@@ -165,6 +172,12 @@ function readPixel(value: unknown, path: string, position: string): number {
     );
   }
   return value;
+}
+
+/** A few keys, each shortened: the message must not grow with what a client sends. */
+function listKeys(keys: string[]): string {
+  const shown = keys.slice(0, 5).map((key) => (key.length > 20 ? `${key.slice(0, 20)}...` : key));
+  return keys.length > 5 ? `${shown.join(', ')} (and ${keys.length - 5} more)` : shown.join(', ');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { decodeImage } from './decode.js';
-import type { ImageLimits } from './image-format.js';
+import { InputError } from './errors.js';
+import { assertTotalPixels, type ImageLimits, readImageHeader } from './image-format.js';
 import { applyPolarity, type InvertOption } from './polarity.js';
 import { fitToSquare, MODEL_IMAGE_SIZE } from './resize.js';
 
@@ -21,4 +22,26 @@ export function toModelInput(bytes: Uint8Array, options: ModelInputOptions = {})
   const oriented = applyPolarity(gray, options.invert ?? 'auto', 255);
   const square = fitToSquare(oriented);
   return square.map((value) => Math.min(1, Math.max(0, value / 255)));
+}
+
+/**
+ * The images of one request, in order. Every header is read and the request's pixel total
+ * checked before the first image is decoded, so a request over the budget costs no decoding.
+ * Errors are located at `pathOf(index)`, e.g. `files[2]`.
+ */
+export function toModelInputs(
+  images: readonly Uint8Array[],
+  options: ModelInputOptions,
+  pathOf: (index: number) => string,
+): Float32Array[] {
+  const located = <T>(index: number, action: () => T): T => {
+    try {
+      return action();
+    } catch (error) {
+      throw error instanceof InputError ? error.at(pathOf(index)) : error;
+    }
+  };
+  const headers = images.map((bytes, i) => located(i, () => readImageHeader(bytes, options)));
+  assertTotalPixels(headers, options);
+  return images.map((bytes, i) => located(i, () => toModelInput(bytes, options)));
 }

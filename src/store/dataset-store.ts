@@ -13,7 +13,7 @@ import {
 } from '../data/index.js';
 import type { DataSource } from '../training/data-source.js';
 import { fsyncPath, writeFileAtomic } from './atomic.js';
-import { isValidId } from './ids.js';
+import { assertId, isValidId } from './ids.js';
 import { StoreError } from './store-errors.js';
 
 export const DATASET_FILE = 'dataset.json';
@@ -100,14 +100,8 @@ export interface DatasetStore {
 export function createDatasetStore(rootDir: string): DatasetStore {
   const root = resolve(rootDir);
 
-  const dirOf = (id: string) => {
-    const text: string = id;
-    if (!isValidId(id)) {
-      const shown = JSON.stringify(text.length > 80 ? `${text.slice(0, 80)}...` : text);
-      throw new StoreError('INVALID_ID', `invalid dataset id ${shown}`);
-    }
-    return join(root, id);
-  };
+  // The id pattern admits no '.', '/' or '\', so the joined path always stays under root.
+  const dirOf = (id: string) => join(root, assertId(id, 'dataset'));
 
   async function begin(): Promise<DatasetUpload> {
     const staging = join(root, `.tmp-upload-${randomBytes(6).toString('hex')}`);

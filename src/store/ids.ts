@@ -14,7 +14,7 @@ const ID_RULE = "1-64 characters of A-Z, a-z, 0-9, '_' or '-', starting with a l
 /** File names inside a stored model: the id alphabet plus '.', which cannot lead. */
 export const FILE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-export type IdKind = 'model' | 'version' | 'job' | 'artifact' | 'alias';
+export type IdKind = 'model' | 'version' | 'job' | 'artifact' | 'alias' | 'dataset';
 
 export function isValidId(value: unknown): value is string {
   return typeof value === 'string' && ID_PATTERN.test(value);

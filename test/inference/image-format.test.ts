@@ -3,10 +3,13 @@ import { PNG } from 'pngjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { decodeImage } from '../../src/inference/decode.js';
 import {
+  assertTotalPixels,
   DEFAULT_MAX_PIXELS,
+  DEFAULT_MAX_TOTAL_PIXELS,
   detectImageFormat,
   readImageHeader,
 } from '../../src/inference/image-format.js';
+import { toModelInputs } from '../../src/inference/model-input.js';
 import {
   BMP_BYTES,
   GIF_BYTES,
@@ -15,6 +18,7 @@ import {
   jpegHeaderDeclaring,
   pngDeclaring,
   TEXT_BYTES,
+  WEBP_BYTES,
 } from './support/crafted-bytes.js';
 import {
   encodeJpeg,
@@ -34,6 +38,7 @@ describe('image format detection', () => {
   it.each([
     ['GIF', GIF_BYTES, /GIF images are not supported; send a PNG or JPEG image/],
     ['BMP', BMP_BYTES, /BMP images are not supported; send a PNG or JPEG image/],
+    ['WebP', WEBP_BYTES, /WebP images are not supported; send a PNG or JPEG image/],
     ['text', TEXT_BYTES, /this content is not supported; send a PNG or JPEG image/],
   ])('refuses %s with 415 naming the accepted formats', (_name, bytes, message) => {
     const error = thrown(() => detectImageFormat(bytes));
@@ -110,6 +115,29 @@ describe('declared size limit', () => {
   it('calls a header declaring 0 pixels corrupt', () => {
     expect(thrown(() => readImageHeader(pngDeclaring(0, 28))).code).toBe('IMAGE_CORRUPT');
     expect(thrown(() => readImageHeader(jpegHeaderDeclaring(28, 0))).code).toBe('IMAGE_CORRUPT');
+  });
+});
+
+describe('pixel budget of one request', () => {
+  it('allows four images at the per-image limit and refuses more', () => {
+    const full = { format: 'png' as const, width: 4096, height: 4096 };
+    expect(DEFAULT_MAX_TOTAL_PIXELS).toBe(4 * DEFAULT_MAX_PIXELS);
+    expect(() => assertTotalPixels([full, full, full, full])).not.toThrow();
+    const error = thrown(() => assertTotalPixels([full, full, full, full, { ...full, width: 1 }]));
+    expect(error).toMatchObject({ code: 'IMAGE_TOO_LARGE', statusCode: 413 });
+    expect(error.message).toMatch(/^the 5 images declare 67,112,960 pixels in total/);
+  });
+
+  it('reads every header before decoding any image', () => {
+    const pngRead = vi.spyOn(PNG.sync, 'read');
+    const images = [pngDeclaring(3000, 3000), pngDeclaring(3000, 3000)];
+    const error = thrown(() =>
+      toModelInputs(images, { maxTotalPixels: 10_000_000 }, (i) => `files[${i}]`),
+    );
+    expect(error.code).toBe('IMAGE_TOO_LARGE');
+    expect(pngRead).not.toHaveBeenCalled();
+    const located = thrown(() => toModelInputs([GIF_BYTES], {}, (i) => `files[${i}]`));
+    expect(located).toMatchObject({ code: 'IMAGE_NOT_SUPPORTED', path: 'files[0]' });
   });
 });
 

@@ -235,6 +235,47 @@ describe('parseInstances rejections', () => {
   });
 });
 
+describe('parseInstances and URLs', () => {
+  it.each([
+    [{ b64: 'http://169.254.169.254/latest/meta-data/' }, 'instances[0].b64'],
+    [{ b64: ' HTTPS://example.com/shirt.png' }, 'instances[0].b64'],
+    [{ b64: 'file:///etc/passwd' }, 'instances[0].b64'],
+    ['https://example.com/shirt.png', 'instances[0]'],
+    ['ftp://example.com/shirt.png', 'instances[0]'],
+  ])('refuses %j, saying URLs are never fetched', (instance, path) => {
+    const error = thrown(() => parseInstances({ instances: [instance] }));
+    expect(error).toMatchObject({ code: 'INSTANCE_INVALID', statusCode: 400, path });
+    expect(error.message).toBe(
+      `${path}: is a URL; images are never fetched from URLs, send the PNG or JPEG file's bytes base64-encoded as {"b64": "..."}`,
+    );
+  });
+
+  it('still takes a data URL, which carries the bytes itself', () => {
+    const error = thrown(() =>
+      parseInstances({ instances: [{ b64: `data:image/png;base64,${b64(GIF_BYTES).b64}` }] }),
+    );
+    expect(error.code).toBe('IMAGE_NOT_SUPPORTED');
+  });
+});
+
+describe('parseInstances pixel budget', () => {
+  it('refuses images whose declared sizes add up to more than the request limit', () => {
+    const images = [b64(pngDeclaring(100, 100)), flat(0), b64(pngDeclaring(100, 100))];
+    const error = thrown(() => parseInstances({ instances: images }, { maxTotalPixels: 15_000 }));
+    expect(error).toMatchObject({ code: 'IMAGE_TOO_LARGE', statusCode: 413 });
+    expect(error.message).toBe(
+      'the 2 images declare 20,000 pixels in total, more than the limit of 15,000 per request; send fewer or smaller images (the model sees 28x28)',
+    );
+  });
+
+  it('names the instance whose header is bad, counting numeric instances too', () => {
+    const error = thrown(() =>
+      parseInstances({ instances: [flat(0), flat(0), b64(pngDeclaring(0, 5))] }),
+    );
+    expect(error).toMatchObject({ code: 'IMAGE_CORRUPT', path: 'instances[2]' });
+  });
+});
+
 describe.skipIf(!hasFashionMnist)('parseInstances on real Fashion-MNIST images', () => {
   let garment: Uint8Array;
   let expected: Float32Array;
@@ -257,6 +298,14 @@ describe.skipIf(!hasFashionMnist)('parseInstances on real Fashion-MNIST images',
       ],
     });
     expect(inputs).toHaveLength(5);
+    for (const input of inputs) expect(input).toEqual(expected);
+  });
+
+  it('keeps the order of mixed numeric and image instances', () => {
+    const png = b64(encodePng(garment, 28, 28));
+    const asBytes = Array.from(garment);
+    const inputs = parseInstances({ instances: [png, asBytes, png, asBytes] });
+    expect(inputs).toHaveLength(4);
     for (const input of inputs) expect(input).toEqual(expected);
   });
 

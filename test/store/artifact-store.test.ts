@@ -223,21 +223,33 @@ describe('file artifact store', () => {
     expect(await leftovers(root)).toEqual(['.tmp-crashed-put']);
   });
 
-  it.each(['../x', 'a/b', '', '..', '%2e%2e', '/tmp', 'x'.repeat(65), 'ünï'])(
-    'refuses the hostile id %j everywhere',
-    async (id) => {
-      const { root, store } = await newStore();
-      const calls = [
-        () => store.putModel(id, fakeModel()),
-        () => store.getModelPath(id),
-        () => store.read(id),
-        () => store.open(id),
-        () => store.delete(id),
-      ];
-      for (const call of calls) {
-        await expect(call()).rejects.toMatchObject({ code: 'INVALID_ID', statusCode: 400 });
-      }
-      await expect(readdir(root)).rejects.toThrow(/ENOENT/);
-    },
-  );
+  it.each([
+    '../x',
+    'a/b',
+    '',
+    '..',
+    '%2e%2e',
+    '..%2F..%2Fx',
+    '/tmp',
+    '\\x',
+    '.tmp-put-x',
+    'a\u0000b',
+    'x'.repeat(65),
+    'x'.repeat(10_000),
+    'ünï',
+    '\u202emodel',
+  ])('refuses the hostile id %j everywhere', async (id) => {
+    const { root, store } = await newStore();
+    const calls = [
+      () => store.putModel(id, fakeModel()),
+      () => store.getModelPath(id),
+      () => store.read(id),
+      () => store.open(id),
+      () => store.delete(id),
+    ];
+    for (const call of calls) {
+      await expect(call()).rejects.toMatchObject({ code: 'INVALID_ID', statusCode: 400 });
+    }
+    await expect(readdir(root)).rejects.toThrow(/ENOENT/);
+  });
 });

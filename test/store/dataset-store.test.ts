@@ -130,10 +130,14 @@ describe('dataset store', () => {
       code: 'NOT_FOUND',
       statusCode: 404,
     });
-    for (const id of ['../etc', '.tmp-x', 'a/b', '', 'x\n']) {
-      const err = await rejection(store.get(id), Error);
-      expect(err).toBeInstanceOf(StoreError);
-      expect(err).toMatchObject({ code: 'INVALID_ID', statusCode: 400 });
+    const hostile = ['../etc', '..', '.tmp-x', 'a/b', '', 'x\n', 'a\u0000b', 'é', 'x'.repeat(65)];
+    for (const id of hostile) {
+      for (const call of [() => store.get(id), () => store.source(id)]) {
+        const err = await rejection(call(), Error);
+        expect(err).toBeInstanceOf(StoreError);
+        expect(err).toMatchObject({ code: 'INVALID_ID', statusCode: 400 });
+        expect(err.message).toMatch(/^invalid dataset id .*: must be 1-64 characters of A-Z/);
+      }
     }
     await expect(store.source('ds-0000')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });

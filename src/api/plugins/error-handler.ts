@@ -1,7 +1,10 @@
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { StoreError } from '../../store/store-errors.js';
 import { type ErrorResponse, toErrorResponse } from '../error-response.js';
+import { ApiError } from '../errors.js';
 import { ErrorBody } from '../schemas/error.js';
+import { REQUEST_ID_HEADER } from './request-id.js';
 
 /**
  * The one place where errors become responses: `{ error: { code, message, details?, requestId } }`.
@@ -13,7 +16,7 @@ const errorHandler: FastifyPluginAsync = async (app) => {
   app.addSchema(ErrorBody);
 
   app.setErrorHandler((error, request, reply) => {
-    const response = toErrorResponse(error);
+    const response = toErrorResponse(explained(error, request));
     if (response.statusCode >= 500) {
       request.log.error({ err: error }, 'request failed');
     } else {
@@ -34,6 +37,54 @@ const errorHandler: FastifyPluginAsync = async (app) => {
     }),
   );
 };
+
+/**
+ * Errors that deserve a clearer answer than the generic mapping gives them: a body over the
+ * route's limit says the limit, and a stored model that fails its hash check is our fault (a
+ * 5xx) but gets its own code, since retrying cannot help until an operator restores it. The
+ * store's message names files and hashes, so it goes to the log only.
+ */
+function explained(error: unknown, request: FastifyRequest): unknown {
+  if (error instanceof StoreError && error.code === 'INTEGRITY') {
+    return new ApiError('MODEL_INTEGRITY');
+  }
+  if ((error as { code?: unknown } | null)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = request.routeOptions.bodyLimit;
+    return new ApiError(
+      'PAYLOAD_TOO_LARGE',
+      limit === undefined
+        ? undefined
+        : `the request body is larger than ${megabytes(limit)}, the limit of this route`,
+    );
+  }
+  return error;
+}
+
+/**
+ * For fastify's `frameworkErrors` server option. The router refuses some URLs before any hook
+ * or handler runs (a malformed percent-encoding, a path segment over its 100-character limit)
+ * and would otherwise answer in its own format, echoing the whole path.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  reply.header(REQUEST_ID_HEADER, request.id);
+  const refusal = ROUTER_REFUSALS[error.code];
+  const response = refusal ? { statusCode: 400, ...refusal } : toErrorResponse(error);
+  if (response.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+  return send(request, reply, response);
+}
+
+const ROUTER_REFUSALS: Record<string, { code: string; message: string } | undefined> = {
+  FST_ERR_BAD_URL: { code: 'BAD_REQUEST', message: 'the URL path holds a malformed %-encoding' },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: 'BAD_REQUEST',
+    message: 'a path segment is longer than 100 characters; ids are 1-64 characters',
+  },
+};
+
+function megabytes(bytes: number): string {
+  const mb = bytes / 1024 / 1024;
+  return mb >= 1 ? `${Number(mb.toFixed(1))} MB` : `${bytes} bytes`;
+}
 
 function send(request: FastifyRequest, reply: FastifyReply, response: ErrorResponse) {
   const { statusCode, ...error } = response;

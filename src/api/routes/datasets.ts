@@ -10,6 +10,7 @@ import {
   type DatasetMeta,
   type DatasetPart,
   type DatasetStore,
+  type DatasetUpload,
   formatOf,
   IDX_PARTS,
   isDatasetPart,
@@ -162,6 +163,25 @@ async function receive(
   fileSize: number,
 ): Promise<DatasetMeta> {
   const upload = await store.begin();
+  try {
+    const { seen, name } = await readForm(request, upload, fileSize);
+    const format = seen.size > 0 ? formatOf([...seen][0] as DatasetPart) : undefined;
+    const expected = format === 'idx' ? IDX_PARTS : CSV_PARTS;
+    const missing = format ? expected.filter((p) => !seen.has(p)) : [];
+    if (!format || missing.length > 0) {
+      throw badForm(
+        format ? `missing part(s) '${missing.join("', '")}'` : 'the form holds no data files',
+      );
+    }
+    return await upload.commit(name);
+  } catch (err) {
+    await upload.discard();
+    throw err;
+  }
+}
+
+/** Reads the form part by part, streaming each file into `upload`. */
+async function readForm(request: FastifyRequest, upload: DatasetUpload, fileSize: number) {
   const seen = new Set<DatasetPart>();
   let name: string | undefined;
   try {
@@ -180,19 +200,10 @@ async function receive(
         throw badForm(`unknown form field '${part.fieldname}'`);
       }
     }
-    const format = seen.size > 0 ? formatOf([...seen][0] as DatasetPart) : undefined;
-    const expected = format === 'idx' ? IDX_PARTS : CSV_PARTS;
-    const missing = format ? expected.filter((p) => !seen.has(p)) : [];
-    if (!format || missing.length > 0) {
-      throw badForm(
-        format ? `missing part(s) '${missing.join("', '")}'` : 'the form holds no data files',
-      );
-    }
-    return await upload.commit(name);
   } catch (err) {
-    await upload.discard();
     throw uploadError(err, fileSize);
   }
+  return { seen, name };
 }
 
 function badForm(problem: string): ApiError {
@@ -207,9 +218,13 @@ function parseName(value: unknown): string {
   return name;
 }
 
-/** busboy's limit errors with messages that say which limit and what to do. */
+/**
+ * busboy's limit errors with messages that say which limit and what to do. Its parse errors
+ * (no boundary, a body that ends inside a part) carry no status; they are the client's
+ * malformed form. Errors with a `syscall` are our disk failing and stay 500s.
+ */
 function uploadError(err: unknown, fileSize: number): unknown {
-  const code = (err as { code?: unknown } | null)?.code;
+  const { code, statusCode, syscall } = (err ?? {}) as Record<string, unknown>;
   switch (code) {
     case 'FST_REQ_FILE_TOO_LARGE':
       return new ApiError(
@@ -218,11 +233,18 @@ function uploadError(err: unknown, fileSize: number): unknown {
       );
     case 'FST_FILES_LIMIT':
       return new ApiError('PAYLOAD_TOO_LARGE', `too many files; ${FORM_RULE}`);
+    case 'FST_INVALID_JSON_FIELD_ERROR':
+      // @fastify/multipart answers 406, which is about the Accept header; this is a bad form.
+      return new ApiError('BAD_REQUEST', 'a form field declared as application/json is not JSON');
     case 'FST_FIELDS_LIMIT':
     case 'FST_PARTS_LIMIT':
       return new ApiError('PAYLOAD_TOO_LARGE', "too many form fields; only 'name' is read");
     default:
-      return err;
+      if (typeof statusCode === 'number' || syscall !== undefined) return err;
+      return new ApiError(
+        'BAD_REQUEST',
+        `the multipart form is malformed (${err instanceof Error ? err.message.slice(0, 200) : 'unreadable'}); send ${MULTIPART} with a boundary and whole parts`,
+      );
   }
 }
 

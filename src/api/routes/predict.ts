@@ -4,9 +4,8 @@ import {
   TypeBoxValidatorCompiler,
 } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { InputError } from '../../inference/errors.js';
 import { parseInstances, parseInvertOption } from '../../inference/instances.js';
-import { toModelInput } from '../../inference/model-input.js';
+import { toModelInputs } from '../../inference/model-input.js';
 import type { InvertOption } from '../../inference/polarity.js';
 import type { Predictor } from '../../inference/predictor.js';
 import { ApiError } from '../errors.js';
@@ -18,6 +17,7 @@ import {
   PredictBody,
   PredictionResponse,
   UPLOAD_LIMITS,
+  UPLOAD_TOTAL_SIZE,
 } from '../schemas/predict.js';
 
 const DEFAULT_ALIAS = 'default';
@@ -97,11 +97,22 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
  */
 async function readUploads(request: FastifyRequest): Promise<Float32Array[]> {
   const files: Buffer[] = [];
+  let total = 0;
   let invert: InvertOption | undefined;
   try {
     for await (const part of request.parts()) {
       if (part.type === 'file') {
-        files.push(await part.toBuffer());
+        const bytes = await part.toBuffer();
+        total += bytes.length;
+        // busboy bounds each file, the sum is checked here: a request holds at most this
+        // much plus one file in memory.
+        if (total > UPLOAD_TOTAL_SIZE) {
+          throw new ApiError(
+            'PAYLOAD_TOO_LARGE',
+            `the uploaded files total more than ${TOTAL_MB} MB; send at most ${TOTAL_MB} MB per request`,
+          );
+        }
+        files.push(bytes);
       } else if (part.fieldname === 'invert') {
         invert = parseFormInvert(part.value);
       } else {
@@ -120,13 +131,7 @@ async function readUploads(request: FastifyRequest): Promise<Float32Array[]> {
       'the form holds no file; upload one or more PNG or JPEG images',
     );
   }
-  return files.map((bytes, i) => {
-    try {
-      return toModelInput(bytes, { invert: invert ?? 'auto' });
-    } catch (err) {
-      throw err instanceof InputError ? err.at(`files[${i}]`) : err;
-    }
-  });
+  return toModelInputs(files, { invert: invert ?? 'auto' }, (i) => `files[${i}]`);
 }
 
 function parseFormInvert(value: unknown): InvertOption | undefined {
@@ -136,8 +141,13 @@ function parseFormInvert(value: unknown): InvertOption | undefined {
 }
 
 const MB = UPLOAD_LIMITS.fileSize / 1024 / 1024;
+const TOTAL_MB = UPLOAD_TOTAL_SIZE / 1024 / 1024;
 
-/** busboy's limit errors with messages that say which limit and what to do. */
+/**
+ * busboy's limit errors with messages that say which limit and what to do. Its parse errors
+ * (no boundary, a body that ends inside a part) carry no status; they are the client's
+ * malformed form, not a fault of ours.
+ */
 function uploadError(err: unknown): unknown {
   const code = (err as { code?: unknown } | null)?.code;
   switch (code) {
@@ -148,12 +158,27 @@ function uploadError(err: unknown): unknown {
         'PAYLOAD_TOO_LARGE',
         `more than ${UPLOAD_LIMITS.files} files; send at most ${UPLOAD_LIMITS.files} per request`,
       );
+    case 'FST_INVALID_JSON_FIELD_ERROR':
+      // @fastify/multipart answers 406, which is about the Accept header; this is a bad form.
+      return new ApiError('BAD_REQUEST', 'a form field declared as application/json is not JSON');
     case 'FST_FIELDS_LIMIT':
     case 'FST_PARTS_LIMIT':
       return new ApiError('PAYLOAD_TOO_LARGE', "too many form fields; only 'invert' is read");
     default:
-      return err;
+      return hasStatus(err) ? err : malformedForm(err);
   }
+}
+
+function hasStatus(err: unknown): boolean {
+  return typeof (err as { statusCode?: unknown } | null)?.statusCode === 'number';
+}
+
+function malformedForm(err: unknown): ApiError {
+  const reason = err instanceof Error ? err.message.slice(0, 200) : 'unreadable';
+  return new ApiError(
+    'BAD_REQUEST',
+    `the multipart form is malformed (${reason}); send ${MULTIPART} with a boundary and whole parts`,
+  );
 }
 
 export default predict;

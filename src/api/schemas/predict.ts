@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { DEFAULT_MAX_PIXELS, DEFAULT_MAX_TOTAL_PIXELS } from '../../inference/image-format.js';
 import { DEFAULT_MAX_INSTANCES } from '../../inference/instances.js';
 
 /** Limits of a multipart upload; a JSON body has its own (instances, bodyLimit). */
@@ -11,6 +12,13 @@ export const UPLOAD_LIMITS = {
 
 /** A JSON body of 256 instances of 784 decimals is about 2 MB; base64 images take more. */
 export const JSON_BODY_LIMIT = 16 * 1024 * 1024;
+
+/** All files of one upload together, as much as a JSON body may carry. */
+export const UPLOAD_TOTAL_SIZE = JSON_BODY_LIMIT;
+
+const SIDE = Math.sqrt(DEFAULT_MAX_PIXELS);
+/** The decoded-size limits, read from image headers before anything is decoded. */
+const PIXEL_LIMITS = `at most ${SIDE}x${SIDE} pixels each and ${DEFAULT_MAX_TOTAL_PIXELS / DEFAULT_MAX_PIXELS} times that together per request`;
 
 export const ModelIdParams = Type.Object({
   id: Type.String({
@@ -28,8 +36,7 @@ export const PredictJsonBody = Type.Object(
   {
     instances: Type.Array(
       Type.Unknown({
-        description:
-          'One image: 784 numbers (a flattened 28x28 image), 28 rows of 28 numbers (or of `[number]`), values in [0, 1] or [0, 255]; or `{"b64": "<base64 PNG or JPEG>"}`',
+        description: `One image: 784 numbers (a flattened 28x28 image), 28 rows of 28 numbers (or of \`[number]\`), values in [0, 1] or [0, 255]; or \`{"b64": "<base64 PNG or JPEG>"}\` (${PIXEL_LIMITS}; URLs are never fetched)`,
       }),
       { minItems: 1, maxItems: DEFAULT_MAX_INSTANCES, description: 'Images to classify' },
     ),
@@ -44,7 +51,7 @@ export const PredictForm = Type.Object(
     file: Type.Array(Type.String({ format: 'binary' }), {
       minItems: 1,
       maxItems: UPLOAD_LIMITS.files,
-      description: `PNG or JPEG images of any size, at most ${UPLOAD_LIMITS.fileSize / 1024 / 1024} MB each; one part per image (files under any field name are read, in order)`,
+      description: `PNG or JPEG images, at most ${UPLOAD_LIMITS.fileSize / 1024 / 1024} MB each and ${UPLOAD_TOTAL_SIZE / 1024 / 1024} MB together, ${PIXEL_LIMITS}; one part per image (files under any field name are read, in order)`,
     }),
     invert: Type.Optional(
       Type.Enum(['auto', 'true', 'false'], {

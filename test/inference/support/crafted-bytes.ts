@@ -91,3 +91,12 @@ export const BMP_BYTES = Buffer.concat([
 ]);
 
 export const TEXT_BYTES = Buffer.from('{"not": "an image"}\n', 'utf8');
+
+/** A lossless 1x1 WebP (RIFF container, VP8L chunk). */
+export const WEBP_BYTES = Buffer.concat([
+  Buffer.from('RIFF', 'ascii'),
+  Buffer.from([26, 0, 0, 0]),
+  Buffer.from('WEBPVP8L', 'ascii'),
+  Buffer.from([13, 0, 0, 0, 0x2f, 0, 0, 0, 0x10, 0x07, 0x10, 0x11, 0x11, 0x88, 0x88, 0xfe, 0x07]),
+  Buffer.alloc(1),
+]);
