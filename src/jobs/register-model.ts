@@ -37,6 +37,9 @@ export async function registerBestModel(options: RegisterOptions): Promise<Model
       id: jobId,
       jobId,
       spec: data.spec,
+      // How it was split and trained, so an evaluation can split other data the same way.
+      dataset: data.dataset,
+      training: { ...data.training },
       metrics,
       classNames: [...result.classNames],
       artifact: jobId,

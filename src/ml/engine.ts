@@ -11,6 +11,7 @@ export interface TrainingEngine {
   readonly backend: string;
   readonly replicas: number;
   trainBatch(rows: Int32Array): Promise<BatchResult>;
+  /** Summed loss, predicted labels and top-class probabilities of every row, in row order. */
   evaluate(set: 'val' | 'test'): Promise<EvalResult>;
   exportModel(): Promise<ModelArtifacts>;
   exportOptimizer(): Promise<OptimizerState>;

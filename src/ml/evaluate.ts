@@ -1,6 +1,11 @@
+import type { LabelledImageSet } from '../data/types.js';
+import { expectedCalibrationError } from './calibration.js';
+import { type MisclassifiedSample, misclassifiedSamples } from './misclassified.js';
+
 /**
- * Classifier evaluation on a labelled set: confusion matrix, accuracy and
- * per-class / macro-averaged precision, recall and F1.
+ * Classifier evaluation on a labelled set: confusion matrix, accuracy,
+ * per-class / macro-averaged precision, recall and F1, the expected calibration
+ * error and a sample of the mistakes.
  *
  * Pure functions over plain arrays, so they work on labels read from IDX files
  * (`Uint8Array`) and on predictions from any backend.
@@ -21,7 +26,10 @@ export interface ClassMetrics {
   support: number;
 }
 
-export interface Evaluation {
+export type { MisclassifiedSample } from './misclassified.js';
+
+/** What the predicted labels alone tell. */
+export interface ClassificationMetrics {
   /** Fraction of examples predicted correctly. */
   accuracy: number;
   count: number;
@@ -34,6 +42,20 @@ export interface Evaluation {
   macro: { precision: number; recall: number; f1: number };
   /** `confusion[t][p]`: number of examples of true class `t` predicted as `p`. */
   confusion: number[][];
+}
+
+/** The metrics plus what the model's confidences tell. */
+export interface Evaluation extends ClassificationMetrics {
+  /** Expected calibration error over 15 equal-width confidence bins (see calibration.ts). */
+  calibrationError: number;
+  /** Up to 24 mistakes spread across true classes, in row order (see misclassified.ts). */
+  misclassified: MisclassifiedSample[];
+}
+
+/** A model's answers for every row of a set: top class and its probability. */
+export interface ModelOutputs {
+  predicted: ArrayLike<number>;
+  confidences: ArrayLike<number>;
 }
 
 function checkNumClasses(numClasses: number): void {
@@ -89,15 +111,33 @@ export function confusionMatrix(
 }
 
 /**
+ * Every metric of a model's outputs on `set`: classification metrics, calibration
+ * error, and misclassified examples with their images.
+ */
+export function evaluate(
+  set: LabelledImageSet,
+  outputs: ModelOutputs,
+  numClasses: number,
+  classNames?: readonly string[],
+): Evaluation {
+  const metrics = classificationMetrics(set.labels, outputs.predicted, numClasses, classNames);
+  return {
+    ...metrics,
+    calibrationError: expectedCalibrationError(set.labels, outputs.predicted, outputs.confidences),
+    misclassified: misclassifiedSamples(set, outputs.predicted, outputs.confidences),
+  };
+}
+
+/**
  * Accuracy, per-class and macro precision/recall/F1 of `predicted` against
  * `labels`. Throws on an empty set, whose accuracy would be meaningless.
  */
-export function evaluate(
+export function classificationMetrics(
   labels: ArrayLike<number>,
   predicted: ArrayLike<number>,
   numClasses: number,
   classNames?: readonly string[],
-): Evaluation {
+): ClassificationMetrics {
   const confusion = confusionMatrix(labels, predicted, numClasses);
   if (classNames !== undefined && classNames.length !== numClasses) {
     throw new RangeError(

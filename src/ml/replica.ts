@@ -33,6 +33,8 @@ export interface BatchResult {
 export interface EvalResult {
   lossSum: number;
   predicted: Uint8Array;
+  /** Each row's top-class (softmax) probability, for calibration. */
+  confidences: Float32Array;
 }
 
 /** Rows evaluated per forward pass: large enough to amortise kernel calls, small in memory. */
@@ -127,24 +129,33 @@ export class Replica {
     return this.variables.reduce((n, v) => n + v.size, 0);
   }
 
-  /** Summed loss and predicted labels, inference mode (dropout off, moving BN statistics). */
+  /**
+   * Summed loss, predicted labels and their probabilities, inference mode (dropout off,
+   * moving BN statistics).
+   */
   evaluate(set: LabelledImageSet, rows: ArrayLike<number> = range(set.count)): EvalResult {
     const predicted = new Uint8Array(rows.length);
+    const confidences = new Float32Array(rows.length);
     let lossSum = 0;
     for (let start = 0; start < rows.length; start += EVAL_BATCH) {
       const chunk = Array.from({ length: Math.min(EVAL_BATCH, rows.length - start) }, (_, i) =>
         Number(rows[start + i]),
       );
       const labels = labelBatch(set, chunk);
-      const [loss, argMax] = tf.tidy(() => {
+      const [loss, argMax, top] = tf.tidy(() => {
         const probabilities = this.model.predict(imageBatch(set, chunk)) as tf.Tensor2D;
-        return [crossEntropy(labels, probabilities), tf.argMax(probabilities, 1)];
+        return [
+          crossEntropy(labels, probabilities),
+          tf.argMax(probabilities, 1),
+          tf.max(probabilities, 1),
+        ];
       });
       lossSum += (loss.dataSync()[0] as number) * chunk.length;
       predicted.set(argMax.dataSync(), start);
-      tf.dispose([loss, argMax]);
+      confidences.set(top.dataSync(), start);
+      tf.dispose([loss, argMax, top]);
     }
-    return { lossSum, predicted };
+    return { lossSum, predicted, confidences };
   }
 
   dispose(): void {

@@ -23,6 +23,10 @@ export interface ModelVersion {
   /** The artifact store's digest of those files, checked whenever they are loaded. */
   sha256: string;
   backend: string;
+  /** The data set the model was trained on, when its registration recorded it. */
+  dataset?: string;
+  /** Its training options (split sizes among them), when its registration recorded them. */
+  training?: Record<string, unknown>;
 }
 
 export type NewModelVersion = Omit<ModelVersion, 'version' | 'createdAt'>;
@@ -41,18 +45,84 @@ export interface ModelPage {
   nextCursor?: string;
 }
 
+/** An alias and the model it points at. */
+export interface AliasEntry {
+  name: string;
+  /** Model id. */
+  model: string;
+}
+
+export interface PromoteOptions {
+  /**
+   * Refuse (PromotionRefusedError) when the alias's current model has a test accuracy
+   * (`metrics.test_acc`) and the candidate's is lower or missing.
+   */
+  gate?: boolean;
+}
+
+export interface Promotion {
+  name: string;
+  model: string;
+  /** The model the alias pointed at before, or null if it was unset. */
+  previous: string | null;
+}
+
+/** A gated promotion found the candidate worse than the alias's current model. */
+export class PromotionRefusedError extends Error {
+  override readonly name = 'PromotionRefusedError';
+  readonly code = 'PROMOTION_REFUSED';
+  readonly statusCode = 409;
+
+  constructor(
+    readonly alias: string,
+    readonly candidate: { id: string; testAccuracy: number | undefined },
+    readonly current: { id: string; testAccuracy: number },
+  ) {
+    const theirs = current.testAccuracy;
+    const mine = candidate.testAccuracy;
+    super(
+      mine === undefined
+        ? `'${alias}' stays on model '${current.id}' (test accuracy ${theirs}): candidate '${candidate.id}' has no test accuracy to compare`
+        : `'${alias}' stays on model '${current.id}': candidate '${candidate.id}' has test accuracy ${mine}, below the current ${theirs}`,
+    );
+  }
+}
+
+/** An alias name that is a model id would never be reached: ids resolve first. */
+export class AliasNameTakenError extends Error {
+  override readonly name = 'AliasNameTakenError';
+  readonly code = 'ALIAS_NAME_TAKEN';
+  readonly statusCode = 409;
+
+  constructor(readonly alias: string) {
+    super(`'${alias}' is a model id and cannot be an alias name; choose another name`);
+  }
+}
+
 export interface ModelRegistry {
   /** Records a new model; StoreError CONFLICT if the id is already registered. */
   register(record: NewModelVersion): Promise<ModelVersion>;
   get(id: string): Promise<ModelVersion>;
   list(options?: ListOptions): Promise<ModelPage>;
   newest(): Promise<ModelVersion | undefined>;
+  /** Points an alias at a model without a gate (see promote). */
   setAlias(name: string, id: string): Promise<void>;
-  getAlias(name: string): Promise<string | undefined>;
-  deleteAlias(name: string): Promise<boolean>;
   /**
-   * A model id first, then an alias; a fallback alias (`default`) that is unset means the
-   * newest model. An explicit id always wins, so creating an alias cannot hijack it.
+   * Points alias `name` at model `id` in one atomic step, optionally behind the test
+   * accuracy gate; concurrent promotions are serialised, so none passes a stale check.
+   * StoreError NOT_FOUND for an unknown model, AliasNameTakenError when `name` is a model
+   * id, PromotionRefusedError when the gate refuses.
+   */
+  promote(name: string, id: string, options?: PromoteOptions): Promise<Promotion>;
+  getAlias(name: string): Promise<string | undefined>;
+  /** Every alias that is set, by name. */
+  listAliases(): Promise<AliasEntry[]>;
+  deleteAlias(name: string): Promise<boolean>;
+  /** Whether `name` is an alias that resolves to the newest model while unset. */
+  isFallbackAlias(name: string): boolean;
+  /**
+   * A model id first, then an alias; a fallback alias (`default`, `production`) that is
+   * unset means the newest model. An explicit id always wins, so creating an alias cannot hijack it.
    */
   resolve(idOrAlias: string): Promise<ModelVersion>;
 }
@@ -61,9 +131,15 @@ export interface ModelRegistryOptions {
   redis: Redis;
   /** Start of every key, e.g. `tailor`; keys are `<prefix>:model:<id>`, ... */
   prefix: string;
-  /** Alias names that resolve to the newest model while unset; default `['default']`. */
+  /**
+   * Alias names that resolve to the newest model while unset; default `default` and
+   * `production` (the one `POST /v1/predict` follows).
+   */
   fallbackAliases?: readonly string[];
 }
+
+export const PRODUCTION_ALIAS = 'production';
+const FALLBACK_ALIASES = ['default', PRODUCTION_ALIAS];
 
 /**
  * Create-only insert, a sequence number and the index entry in one step. A MULTI cannot
@@ -79,6 +155,35 @@ redis.call('ZADD', KEYS[2], version, ARGV[1])
 return version
 `;
 
+/**
+ * The alias move: the name check, the gate and the write in one step, so two concurrent
+ * promotions are serialised by Redis and each compares against the target it replaces.
+ * The current target's key is only known here, so it is built from the model key prefix
+ * (as BullMQ's scripts build theirs); the deployment is a single Redis, never a cluster.
+ * KEYS: aliases hash, candidate record, a record named like the alias.
+ * ARGV: alias name, candidate id, '1' to gate, model key prefix.
+ * Returns {'OK', previous or ''}, {'TAKEN'}, {'MISSING'} or {'REFUSED', current id}.
+ */
+const PROMOTE_SCRIPT = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'TAKEN'} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'MISSING'} end
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[3] == '1' and current and current ~= ARGV[2] then
+  local function testAcc(key)
+    local metrics = redis.call('HGET', key, 'metrics')
+    if not metrics then return nil end
+    local value = cjson.decode(metrics)['test_acc']
+    if type(value) ~= 'number' then return nil end
+    return value
+  end
+  local theirs = testAcc(ARGV[4] .. current)
+  local mine = testAcc(KEYS[2])
+  if theirs and (not mine or mine < theirs) then return {'REFUSED', current} end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return {'OK', current or ''}
+`;
+
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 const CURSOR = /^[1-9][0-9]{0,15}$/;
 const DEFAULT_LIMIT = 20;
@@ -87,7 +192,7 @@ const MAX_LIMIT = 1000;
 export function createModelRegistry(options: ModelRegistryOptions): ModelRegistry {
   const { redis, prefix } = options;
   if (!prefix) throw new StoreError('INVALID_ARGUMENT', 'registry key prefix must not be empty');
-  const fallbackAliases = new Set(options.fallbackAliases ?? ['default']);
+  const fallbackAliases = new Set(options.fallbackAliases ?? FALLBACK_ALIASES);
   const keys = {
     model: (id: string) => `${prefix}:model:${id}`,
     index: `${prefix}:models`,
@@ -165,17 +270,59 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     return id === undefined ? undefined : find(id);
   }
 
-  async function setAlias(name: string, id: string): Promise<void> {
+  async function promote(
+    name: string,
+    id: string,
+    promoteOptions: PromoteOptions = {},
+  ): Promise<Promotion> {
     assertId(name, 'alias');
-    // Models are never removed, so a check before the write cannot go stale.
-    if (!(await redis.exists(keys.model(assertId(id, 'model'))))) {
-      throw new StoreError('NOT_FOUND', `cannot point alias '${name}' at unknown model '${id}'`);
+    assertId(id, 'model');
+    const reply = (await redis.eval(
+      PROMOTE_SCRIPT,
+      3,
+      keys.aliases,
+      keys.model(id),
+      keys.model(name),
+      name,
+      id,
+      promoteOptions.gate ? '1' : '0',
+      keys.model(''),
+    )) as string[];
+    const [outcome, other = ''] = reply;
+    switch (outcome) {
+      case 'OK':
+        return { name, model: id, previous: other === '' ? null : other };
+      case 'TAKEN':
+        throw new AliasNameTakenError(name);
+      case 'MISSING':
+        throw new StoreError('NOT_FOUND', `cannot point alias '${name}' at unknown model '${id}'`);
+      case 'REFUSED': {
+        // Records never change once registered, so reading them after the script is safe.
+        const [candidate, current] = await Promise.all([get(id), get(other)]);
+        throw new PromotionRefusedError(
+          name,
+          { id, testAccuracy: testAccuracyOf(candidate) },
+          { id: other, testAccuracy: testAccuracyOf(current) as number },
+        );
+      }
+      default:
+        throw new Error(`unexpected reply from the promote script: ${JSON.stringify(reply)}`);
     }
-    await redis.hset(keys.aliases, name, id);
+  }
+
+  async function setAlias(name: string, id: string): Promise<void> {
+    await promote(name, id);
   }
 
   async function getAlias(name: string): Promise<string | undefined> {
     return (await redis.hget(keys.aliases, assertId(name, 'alias'))) ?? undefined;
+  }
+
+  async function listAliases(): Promise<AliasEntry[]> {
+    const all = await redis.hgetall(keys.aliases);
+    return Object.entries(all)
+      .map(([name, model]) => ({ name, model }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async function deleteAlias(name: string): Promise<boolean> {
@@ -199,7 +346,25 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     throw new StoreError('NOT_FOUND', `no model or alias named '${name}'`);
   }
 
-  return { register, get, list, newest, setAlias, getAlias, deleteAlias, resolve };
+  return {
+    register,
+    get,
+    list,
+    newest,
+    setAlias,
+    promote,
+    getAlias,
+    listAliases,
+    deleteAlias,
+    isFallbackAlias: (name) => fallbackAliases.has(name),
+    resolve,
+  };
+}
+
+/** `metrics.test_acc`, the figure the promotion gate compares. */
+export function testAccuracyOf(model: ModelVersion): number | undefined {
+  const value = model.metrics.test_acc;
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 function validate(input: NewModelVersion): NewModelVersion {
@@ -231,6 +396,14 @@ function validate(input: NewModelVersion): NewModelVersion {
   if (typeof input.backend !== 'string' || input.backend === '') {
     throw invalid('backend must be a non-empty string');
   }
+  if (input.dataset !== undefined) assertId(input.dataset, 'dataset');
+  const { training } = input;
+  if (
+    training !== undefined &&
+    (typeof training !== 'object' || training === null || Array.isArray(training))
+  ) {
+    throw invalid('training must be an object');
+  }
   return {
     id: input.id,
     jobId: input.jobId,
@@ -240,6 +413,8 @@ function validate(input: NewModelVersion): NewModelVersion {
     artifact: input.artifact,
     sha256: input.sha256,
     backend: input.backend,
+    ...(input.dataset !== undefined && { dataset: input.dataset }),
+    ...(training !== undefined && { training }),
   };
 }
 
@@ -264,6 +439,8 @@ function toFields(record: Omit<ModelVersion, 'version'>): string[] {
     record.sha256,
     'backend',
     record.backend,
+    ...(record.dataset === undefined ? [] : ['dataset', record.dataset]),
+    ...(record.training === undefined ? [] : ['training', JSON.stringify(record.training)]),
   ];
 }
 
@@ -296,5 +473,7 @@ function fromHash(hash: Record<string, string>): ModelVersion | undefined {
     artifact: field('artifact'),
     sha256: field('sha256'),
     backend: field('backend'),
+    ...(hash.dataset !== undefined && { dataset: hash.dataset }),
+    ...(hash.training !== undefined && { training: json('training') }),
   };
 }

@@ -90,12 +90,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
     if (result.status === 'completed' && data.test.count > 0) {
       const evaluated = await unlessAborted(engine.evaluate('test'), options.signal);
       if (!evaluated) return { ...result, status: 'cancelled', ...engineInfo(engine, data) };
-      test = evaluate(
-        data.test.labels,
-        evaluated.predicted,
-        data.classNames.length,
-        data.classNames,
-      );
+      test = evaluate(data.test, evaluated, data.classNames.length, data.classNames);
     }
     return { ...result, ...engineInfo(engine, data), test };
   } finally {

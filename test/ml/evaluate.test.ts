@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { argmaxRows, type ClassMetrics, confusionMatrix, evaluate } from '../../src/ml/evaluate.js';
+import {
+  argmaxRows,
+  type ClassMetrics,
+  classificationMetrics,
+  confusionMatrix,
+} from '../../src/ml/evaluate.js';
 import { mulberry32 } from '../../src/ml/random.js';
 
 function randomInts(rand: () => number, n: number, max: number): number[] {
@@ -32,7 +37,7 @@ describe('confusionMatrix and evaluate: hand-computed cases', () => {
     ];
     expect(confusionMatrix(labels, predicted, 3)).toEqual(expected);
 
-    const e = evaluate(labels, predicted, 3, ['a', 'b', 'c']);
+    const e = classificationMetrics(labels, predicted, 3, ['a', 'b', 'c']);
     expect(e.confusion).toEqual(expected);
     expect(e.count).toBe(8);
     // diagonal 3 + 2 + 1 = 6 of 8
@@ -68,7 +73,7 @@ describe('confusionMatrix and evaluate: hand-computed cases', () => {
       [0, 0, 1, 0],
       [0, 0, 0, 0],
     ];
-    const e = evaluate(labels, predicted, 4);
+    const e = classificationMetrics(labels, predicted, 4);
     expect(e.confusion).toEqual(expected);
     // diagonal 1 + 0 + 1 + 0 = 2 of 4
     expect(e.accuracy).toBe(0.5);
@@ -94,7 +99,7 @@ describe('confusionMatrix and evaluate: hand-computed cases', () => {
   });
 
   it('accepts typed arrays (labels as read from IDX files)', () => {
-    const e = evaluate(Uint8Array.from([1, 0, 1]), Int32Array.from([1, 1, 1]), 2);
+    const e = classificationMetrics(Uint8Array.from([1, 0, 1]), Int32Array.from([1, 1, 1]), 2);
     // true 0 -> 1 ; true 1 -> 1,1
     expect(e.confusion).toEqual([
       [0, 1],
@@ -124,7 +129,7 @@ describe('evaluate on random data', () => {
 
   it('satisfies the confusion-matrix invariants', () => {
     for (const { numClasses, labels, predicted } of cases) {
-      const e = evaluate(labels, predicted, numClasses);
+      const e = classificationMetrics(labels, predicted, numClasses);
       const total = e.confusion.flat().reduce((s, v) => s + v, 0);
       expect(total).toBe(labels.length);
       expect(e.count).toBe(labels.length);
@@ -147,7 +152,7 @@ describe('evaluate on random data', () => {
     // No scikit-learn on this machine; this recomputes every metric without the
     // confusion matrix, straight from the (label, prediction) pairs.
     for (const { numClasses, labels, predicted } of cases) {
-      const e = evaluate(labels, predicted, numClasses);
+      const e = classificationMetrics(labels, predicted, numClasses);
       let correct = 0;
       const precisions: number[] = [];
       const recalls: number[] = [];
@@ -232,26 +237,30 @@ describe('argmaxRows', () => {
 describe('input validation', () => {
   it('rejects arrays of different lengths', () => {
     expect(() => confusionMatrix([0, 1], [0], 2)).toThrow(/differ in length: 2 vs 1/);
-    expect(() => evaluate([0], [0, 1], 2)).toThrow(/differ in length/);
+    expect(() => classificationMetrics([0], [0, 1], 2)).toThrow(/differ in length/);
   });
 
   it('rejects labels and predictions that are not class indices', () => {
-    expect(() => evaluate([0, 2], [0, 1], 2)).toThrow(/labels\[1\] = 2 is not a class index/);
-    expect(() => evaluate([0, -1], [0, 1], 2)).toThrow(/labels\[1\] = -1/);
-    expect(() => evaluate([0, 1], [0.5, 1], 2)).toThrow(/predicted\[0\] = 0.5/);
-    expect(() => evaluate([0, 1], [0, Number.NaN], 2)).toThrow(/predicted\[1\] = NaN/);
+    expect(() => classificationMetrics([0, 2], [0, 1], 2)).toThrow(
+      /labels\[1\] = 2 is not a class index/,
+    );
+    expect(() => classificationMetrics([0, -1], [0, 1], 2)).toThrow(/labels\[1\] = -1/);
+    expect(() => classificationMetrics([0, 1], [0.5, 1], 2)).toThrow(/predicted\[0\] = 0.5/);
+    expect(() => classificationMetrics([0, 1], [0, Number.NaN], 2)).toThrow(/predicted\[1\] = NaN/);
   });
 
   it('rejects a bad numClasses', () => {
     expect(() => confusionMatrix([0], [0], 0)).toThrow(/positive integer/);
-    expect(() => evaluate([0], [0], 2.5)).toThrow(/positive integer/);
+    expect(() => classificationMetrics([0], [0], 2.5)).toThrow(/positive integer/);
   });
 
   it('rejects classNames of the wrong length', () => {
-    expect(() => evaluate([0, 1], [0, 1], 2, ['only one'])).toThrow(/classNames has 1 entries/);
+    expect(() => classificationMetrics([0, 1], [0, 1], 2, ['only one'])).toThrow(
+      /classNames has 1 entries/,
+    );
   });
 
   it('rejects an empty set', () => {
-    expect(() => evaluate([], [], 3)).toThrow(/empty set/);
+    expect(() => classificationMetrics([], [], 3)).toThrow(/empty set/);
   });
 });

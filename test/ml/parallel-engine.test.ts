@@ -42,6 +42,11 @@ describe('ParallelEngine (two wasm replicas in worker threads)', () => {
       const [mine, theirs] = await Promise.all([engine.evaluate('val'), local.evaluate('val')]);
       expect(mine.predicted).toEqual(theirs.predicted);
       expect(mine.lossSum).toBeCloseTo(theirs.lossSum, 3);
+      // Confidences come back from both replicas' shares in row order.
+      expect(mine.confidences).toHaveLength(data.val.count);
+      mine.confidences.forEach((c, i) => {
+        expect(c).toBeCloseTo(theirs.confidences[i] as number, 5);
+      });
     } finally {
       await local.dispose();
     }

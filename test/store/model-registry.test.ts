@@ -138,7 +138,7 @@ describe('model registry', () => {
   });
 
   it('resolves ids before aliases, and unset fallback aliases to the newest model', async () => {
-    const { registry } = newRegistry(['default', 'latest']);
+    const { registry, keyPrefix } = newRegistry(['default', 'latest']);
     await expect(registry.resolve('default')).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: 'no model has been registered yet',
@@ -154,17 +154,26 @@ describe('model registry', () => {
     expect((await registry.resolve('default')).id).toBe('old');
     expect((await registry.resolve('latest')).id).toBe('new');
 
-    // An alias may not hijack an existing id.
-    await registry.setAlias('new', 'old');
+    // An alias may not be named like a model: it could never be reached, ids resolve first.
+    await expect(registry.setAlias('new', 'old')).rejects.toMatchObject({
+      code: 'ALIAS_NAME_TAKEN',
+      statusCode: 409,
+    });
+    expect(await registry.getAlias('new')).toBeUndefined();
+    // One written before a model of that name was registered is shadowed, never hijacks it.
+    await redis.hset(`${keyPrefix}:aliases`, 'new', 'old');
     expect((await registry.resolve('new')).id).toBe('new');
 
     await expect(registry.resolve('staging')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('uses only `default` as fallback unless configured', async () => {
+  it('uses `default` and `production` as fallbacks unless configured', async () => {
     const { registry } = newRegistry();
     await registry.register(record('x'));
     expect((await registry.resolve('default')).id).toBe('x');
+    expect((await registry.resolve('production')).id).toBe('x');
+    expect(registry.isFallbackAlias('production')).toBe(true);
+    expect(registry.isFallbackAlias('latest')).toBe(false);
     await expect(registry.resolve('latest')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
@@ -178,6 +187,8 @@ describe('model registry', () => {
         () => registry.getAlias(bad),
         () => registry.setAlias(bad, 'x'),
         () => registry.setAlias('ok', bad),
+        () => registry.promote(bad, 'x', { gate: true }),
+        () => registry.promote('ok', bad, { gate: true }),
         () => registry.deleteAlias(bad),
         () => registry.register(record(bad)),
         () => registry.register(record('ok', { jobId: bad })),

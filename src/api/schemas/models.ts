@@ -9,6 +9,10 @@ export const ModelVersion = Type.Object({
   metrics: Type.Record(Type.String(), Type.Number()),
   classNames: Type.Array(Type.String()),
   backend: Type.String(),
+  dataset: Type.Optional(Type.String({ description: 'The data set it was trained on' })),
+  training: Type.Optional(
+    Type.Object({}, { additionalProperties: true, description: 'Its training options' }),
+  ),
   links: Type.Object({ self: Type.String(), predict: Type.String(), job: Type.String() }),
 });
 

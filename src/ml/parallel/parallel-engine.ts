@@ -136,13 +136,16 @@ export class ParallelEngine implements TrainingEngine {
       set,
       rows: shares[i] as Int32Array,
     }));
+    // Shares are contiguous and in replica order, so concatenating restores row order.
     const predicted = new Uint8Array(chosen.count);
+    const confidences = new Float32Array(chosen.count);
     let offset = 0;
     for (const r of results) {
       predicted.set(r.predicted, offset);
+      confidences.set(r.confidences, offset);
       offset += r.predicted.length;
     }
-    return { lossSum: results.reduce((n, r) => n + r.lossSum, 0), predicted };
+    return { lossSum: results.reduce((n, r) => n + r.lossSum, 0), predicted, confidences };
   }
 
   /** Averages the replicas' batch-norm moving statistics into every replica. */
