@@ -4,7 +4,8 @@ export type InputErrorCode =
   | 'IMAGE_CORRUPT'
   | 'INSTANCE_INVALID'
   | 'PIXEL_OUT_OF_RANGE'
-  | 'OPTION_INVALID';
+  | 'OPTION_INVALID'
+  | 'EXPLAIN_LIMIT';
 
 export type InputErrorStatus = 400 | 413 | 415;
 
@@ -15,6 +16,7 @@ const STATUS_BY_CODE: Record<InputErrorCode, InputErrorStatus> = {
   INSTANCE_INVALID: 400,
   PIXEL_OUT_OF_RANGE: 400,
   OPTION_INVALID: 400,
+  EXPLAIN_LIMIT: 400,
 };
 
 export interface InputErrorOptions {

@@ -1,5 +1,6 @@
 import type { BackendChoice } from '../ml/backend.js';
 import type { ModelArtifacts } from '../ml/model-state.js';
+import type { Saliency } from './saliency.js';
 
 /** What an inference worker starts with. */
 export interface InferenceWorkerData {
@@ -23,6 +24,8 @@ export type InferenceRequest =
       /** `count` inputs, one after the other. */
       inputs: Float32Array;
       count: number;
+      /** Also compute each input's saliency map (a backward pass). */
+      explain?: boolean;
     }
   | { id: number; type: 'stats' };
 
@@ -30,6 +33,8 @@ export interface PredictOutput {
   /** `numClasses` probabilities per input, one input after the other. */
   probabilities: Float32Array;
   numClasses: number;
+  /** One per input, when the request asked to explain. */
+  saliency?: Saliency[];
 }
 
 export interface InferenceWorkerStats {

@@ -64,20 +64,29 @@ export class InferenceThread {
   /**
    * Classifies `count` inputs with model `key`, sending the model along (from `load`) when
    * this worker does not hold it. The cache is updated right before posting, so it changes in
-   * the same order as the worker's own state.
+   * the same order as the worker's own state. `explain` adds each input's saliency map.
    */
   async predict(
     key: string,
     inputs: Float32Array,
     count: number,
     load: () => Promise<ModelArtifacts>,
+    explain = false,
   ): Promise<PredictOutput> {
     this.inFlight++;
     try {
       await this.ready;
       const artifacts = this.cache.has(key) ? undefined : await load();
       const evict = this.cache.use(key);
-      const body: Body = { type: 'predict', model: key, evict, load: artifacts, inputs, count };
+      const body: Body = {
+        type: 'predict',
+        model: key,
+        evict,
+        load: artifacts,
+        inputs,
+        count,
+        explain,
+      };
       return await this.send<PredictOutput>(body, [inputs.buffer as ArrayBuffer]).catch((err) => {
         // The worker builds a model before using it, so a failure may mean it holds none.
         if (artifacts) this.cache.delete(key);

@@ -11,6 +11,7 @@ import type {
   InferenceWorkerStats,
   PredictOutput,
 } from './inference-protocol.js';
+import { explainBatch } from './saliency-gradient.js';
 
 // One inference worker: its own tfjs engine (and wasm instance), so a forward pass never
 // blocks the API's event loop and two workers use two cores.
@@ -58,7 +59,10 @@ async function predict(request: Extract<InferenceRequest, { type: 'predict' }>) 
     // A copy: the backend may hand out a view of its own memory, which must not be transferred.
     return new Float32Array(y.dataSync());
   });
-  return { probabilities, numClasses } satisfies PredictOutput;
+  const saliency = request.explain
+    ? explainBatch(model, request.inputs, shape, probabilities, numClasses)
+    : undefined;
+  return { probabilities, numClasses, saliency } satisfies PredictOutput;
 }
 
 function stats(): InferenceWorkerStats {

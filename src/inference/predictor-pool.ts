@@ -2,12 +2,14 @@ import type { BackendChoice } from '../ml/backend.js';
 import type { ModelArtifacts } from '../ml/model-state.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { ModelRegistry, ModelVersion } from '../store/model-registry.js';
+import { argmax } from './argmax.js';
 import { InputError } from './errors.js';
 import type { InferenceWorkerStats } from './inference-protocol.js';
 import { InferenceThread } from './inference-thread.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { MODEL_INPUT_LENGTH } from './model-input.js';
-import type { Prediction, PredictionResult, Predictor } from './predictor.js';
+import type { Prediction, PredictionResult, PredictOptions, Predictor } from './predictor.js';
+import { MAX_EXPLAINED_INSTANCES, type Saliency } from './saliency.js';
 
 export interface PredictorPoolOptions {
   registry: Pick<ModelRegistry, 'resolve'>;
@@ -39,8 +41,20 @@ export class PredictorClosedError extends Error {
   }
 }
 
+/** Inputs run together: one model, with or without saliency maps. */
+interface Batch {
+  record: ModelVersion;
+  explain: boolean;
+}
+
+interface Output {
+  probabilities: Float32Array;
+  saliency?: Saliency;
+}
+
 /**
- * A Predictor that classifies in worker threads, so the event loop stays free. Aliases are
+ * A Predictor that classifies in worker threads, so the event loop stays free. Saliency maps
+ * (`explain`) are computed there too, from a backward pass through the model. Aliases are
  * resolved through the registry here; each model is read (and hash-checked) through the
  * artifact store when a worker first needs it, then stays loaded in that worker until it is
  * among the least recently used beyond `cacheSize`.
@@ -77,24 +91,42 @@ export function createPredictorPool(options: PredictorPoolOptions): PredictorPoo
     return threads.reduce((best, t) => (score(t) < score(best) ? t : best));
   }
 
-  async function run(record: ModelVersion, items: Float32Array[]): Promise<Float32Array[]> {
+  async function run({ record, explain }: Batch, items: Float32Array[]): Promise<Output[]> {
     if (closed) throw new PredictorClosedError();
     const size = items[0]?.length ?? 0;
     const inputs = new Float32Array(items.length * size);
     for (const [i, item] of items.entries()) inputs.set(item, i * size);
-    const output = await pick(record.id).predict(record.id, inputs, items.length, () =>
-      artifactsOf(record),
+    const output = await pick(record.id).predict(
+      record.id,
+      inputs,
+      items.length,
+      () => artifactsOf(record),
+      explain,
     );
     const n = output.numClasses;
-    return items.map((_, i) => output.probabilities.subarray(i * n, (i + 1) * n));
+    return items.map((_, i) => ({
+      probabilities: output.probabilities.subarray(i * n, (i + 1) * n),
+      saliency: output.saliency?.[i],
+    }));
   }
 
   const batcher = new MicroBatcher(run, { maxBatch, maxDelayMs: options.maxDelayMs ?? 2 });
 
-  async function predict(modelIdOrAlias: string, inputs: Float32Array[]) {
+  async function predict(
+    modelIdOrAlias: string,
+    inputs: Float32Array[],
+    { explain = false }: PredictOptions = {},
+  ) {
     if (closed) throw new PredictorClosedError();
     if (inputs.length === 0) {
       throw new InputError('INSTANCE_INVALID', 'no inputs to classify; send at least one');
+    }
+    if (explain && inputs.length > MAX_EXPLAINED_INSTANCES) {
+      throw new InputError(
+        'EXPLAIN_LIMIT',
+        `${inputs.length} images would be explained; at most ${MAX_EXPLAINED_INSTANCES} per request (each needs a backward pass through the model): send fewer, or split the request`,
+        { path: 'explain' },
+      );
     }
     const record = await registry.resolve(modelIdOrAlias);
     const size = inputSize(record.spec);
@@ -109,7 +141,9 @@ export function createPredictorPool(options: PredictorPoolOptions): PredictorPoo
     });
     // close() may have run while the registry answered.
     if (closed) throw new PredictorClosedError();
-    const outputs = await batcher.add(record.id, record, inputs);
+    // Explained inputs are merged only with other explained inputs: they take a backward pass.
+    const key = explain ? `${record.id}#explain` : record.id;
+    const outputs = await batcher.add(key, { record, explain }, inputs);
     return {
       model: { id: record.id, version: record.version },
       predictions: outputs.map((p) => toPrediction(p, record.classNames)),
@@ -131,15 +165,16 @@ export function createPredictorPool(options: PredictorPoolOptions): PredictorPoo
   };
 }
 
-function toPrediction(probabilities: Float32Array, classNames: readonly string[]): Prediction {
-  let label = 0;
-  probabilities.forEach((p, i) => {
-    if (p > (probabilities[label] as number)) label = i;
-  });
+function toPrediction(
+  { probabilities, saliency }: Output,
+  classNames: readonly string[],
+): Prediction {
+  const label = argmax(probabilities);
   return {
     label,
     className: classNames[label] ?? String(label),
     probabilities: Array.from(probabilities),
+    ...(saliency && { saliency }),
   };
 }
 

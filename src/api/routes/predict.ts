@@ -8,6 +8,7 @@ import { parseInstances, parseInvertOption } from '../../inference/instances.js'
 import { toModelInputs } from '../../inference/model-input.js';
 import type { InvertOption } from '../../inference/polarity.js';
 import type { Predictor } from '../../inference/predictor.js';
+import { PRODUCTION_ALIAS } from '../../store/model-registry.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/error.js';
 import {
@@ -20,7 +21,8 @@ import {
   UPLOAD_TOTAL_SIZE,
 } from '../schemas/predict.js';
 
-const DEFAULT_ALIAS = 'default';
+/** What `/v1/predict` serves: the registry resolves it to the newest model while unset. */
+const DEFAULT_ALIAS = PRODUCTION_ALIAS;
 const JSON_TYPE = 'application/json';
 
 /**
@@ -55,8 +57,11 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
         `content type '${type}' is not accepted; send ${JSON_TYPE} or ${MULTIPART}`,
       );
     }
-    const inputs = type === MULTIPART ? await readUploads(request) : parseInstances(request.body);
-    return service.predict(model, inputs);
+    const { inputs, explain } =
+      type === MULTIPART
+        ? await readUploads(request)
+        : { inputs: parseInstances(request.body), explain: jsonExplain(request.body) };
+    return service.predict(model, inputs, { explain });
   };
 
   const responses = { 200: PredictionResponse, ...errorResponses(400, 404, 413, 415, 500, 503) };
@@ -82,7 +87,8 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
       bodyLimit: JSON_BODY_LIMIT,
       schema: {
         tags: ['predict'],
-        summary: `Classify images with the '${DEFAULT_ALIAS}' model (the newest unless the alias is set)`,
+        summary: `Classify images with the '${DEFAULT_ALIAS}' alias's model, else the newest`,
+        description: `Follows the alias '${DEFAULT_ALIAS}' when it is set (PUT /v1/aliases/${DEFAULT_ALIAS}), else the newest model. Other aliases, 'default' among them, are reached through /v1/models/{idOrAlias}/predict.`,
         body: PredictBody,
         response: responses,
       },
@@ -91,14 +97,22 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
   );
 };
 
+/** The JSON body's `explain`; the schema has already checked that it is a boolean. */
+function jsonExplain(body: unknown): boolean {
+  return (body as { explain?: unknown } | null)?.explain === true;
+}
+
 /**
- * The uploaded images as model inputs, in upload order. The form is read whole before any
- * image is decoded, since `invert` may come after the files.
+ * The uploaded images as model inputs, in upload order, and whether to explain them. The form
+ * is read whole before any image is decoded, since `invert` may come after the files.
  */
-async function readUploads(request: FastifyRequest): Promise<Float32Array[]> {
+async function readUploads(
+  request: FastifyRequest,
+): Promise<{ inputs: Float32Array[]; explain: boolean }> {
   const files: Buffer[] = [];
   let total = 0;
   let invert: InvertOption | undefined;
+  let explain = false;
   try {
     for await (const part of request.parts()) {
       if (part.type === 'file') {
@@ -115,10 +129,12 @@ async function readUploads(request: FastifyRequest): Promise<Float32Array[]> {
         files.push(bytes);
       } else if (part.fieldname === 'invert') {
         invert = parseFormInvert(part.value);
+      } else if (part.fieldname === 'explain') {
+        explain = parseFormExplain(part.value);
       } else {
         throw new ApiError(
           'BAD_REQUEST',
-          `unknown form field '${part.fieldname}'; send image files and optionally 'invert'`,
+          `unknown form field '${part.fieldname}'; send image files and optionally 'invert' and 'explain'`,
         );
       }
     }
@@ -131,7 +147,16 @@ async function readUploads(request: FastifyRequest): Promise<Float32Array[]> {
       'the form holds no file; upload one or more PNG or JPEG images',
     );
   }
-  return toModelInputs(files, { invert: invert ?? 'auto' }, (i) => `files[${i}]`);
+  const inputs = toModelInputs(files, { invert: invert ?? 'auto' }, (i) => `files[${i}]`);
+  return { inputs, explain };
+}
+
+function parseFormExplain(value: unknown): boolean {
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new ApiError(
+    'BAD_REQUEST',
+    `form field 'explain' is ${JSON.stringify(String(value).slice(0, 20))}; send 'true' or 'false'`,
+  );
 }
 
 function parseFormInvert(value: unknown): InvertOption | undefined {
@@ -163,7 +188,10 @@ function uploadError(err: unknown): unknown {
       return new ApiError('BAD_REQUEST', 'a form field declared as application/json is not JSON');
     case 'FST_FIELDS_LIMIT':
     case 'FST_PARTS_LIMIT':
-      return new ApiError('PAYLOAD_TOO_LARGE', "too many form fields; only 'invert' is read");
+      return new ApiError(
+        'PAYLOAD_TOO_LARGE',
+        "too many form fields; only 'invert' and 'explain' are read",
+      );
     default:
       return hasStatus(err) ? err : malformedForm(err);
   }

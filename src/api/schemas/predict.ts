@@ -1,12 +1,13 @@
 import { Type } from 'typebox';
 import { DEFAULT_MAX_PIXELS, DEFAULT_MAX_TOTAL_PIXELS } from '../../inference/image-format.js';
 import { DEFAULT_MAX_INSTANCES } from '../../inference/instances.js';
+import { HEAT_MAP_SCALE, MAX_EXPLAINED_INSTANCES } from '../../inference/saliency.js';
 
 /** Limits of a multipart upload; a JSON body has its own (instances, bodyLimit). */
 export const UPLOAD_LIMITS = {
   fileSize: 5 * 1024 * 1024,
   files: 64,
-  /** Only `invert` is read; a few more are tolerated by busboy before it refuses the form. */
+  /** Only `invert` and `explain` are read; busboy tolerates a few more, then refuses the form. */
   fields: 4,
 } as const;
 
@@ -32,6 +33,8 @@ const Invert = Type.Union([Type.Literal('auto'), Type.Boolean()], {
     'Whether to invert pixel values (the model expects a light object on black). Default: numeric instances as sent, images `auto` (decided from border versus centre brightness).',
 });
 
+const EXPLAIN_DESCRIPTION = `Add a saliency map to each prediction (default false): which pixels the predicted class's probability depends on most. At most ${MAX_EXPLAINED_INSTANCES} images per request when true`;
+
 export const PredictJsonBody = Type.Object(
   {
     instances: Type.Array(
@@ -41,6 +44,7 @@ export const PredictJsonBody = Type.Object(
       { minItems: 1, maxItems: DEFAULT_MAX_INSTANCES, description: 'Images to classify' },
     ),
     invert: Type.Optional(Invert),
+    explain: Type.Optional(Type.Boolean({ description: EXPLAIN_DESCRIPTION })),
   },
   { additionalProperties: false, description: 'TensorFlow Serving style request' },
 );
@@ -59,6 +63,12 @@ export const PredictForm = Type.Object(
         description: 'As `invert` of the JSON body; default `auto`',
       }),
     ),
+    explain: Type.Optional(
+      Type.Enum(['true', 'false'], {
+        type: 'string',
+        description: 'As `explain` of the JSON body; default `false`',
+      }),
+    ),
   },
   { description: 'Image uploads' },
 );
@@ -72,6 +82,24 @@ export const PredictBody = {
     [MULTIPART]: { schema: PredictForm },
   },
 };
+
+const SIDE_PX = 28;
+
+const Saliency = Type.Object(
+  {
+    values: Type.Array(Type.Number({ minimum: 0, maximum: 1 }), {
+      description: `One value per input pixel (${SIDE_PX * SIDE_PX}: ${SIDE_PX}x${SIDE_PX}, row-major): the absolute gradient of the predicted class's probability with respect to that pixel, scaled so that the largest is 1 (all 0 if no pixel changes it), rounded to 4 decimals`,
+    }),
+    png: Type.String({
+      format: 'byte',
+      description: `Base64 PNG of \`values\` as a heat map, ${SIDE_PX * HEAT_MAP_SCALE}x${SIDE_PX * HEAT_MAP_SCALE} pixels (each value a ${HEAT_MAP_SCALE}x${HEAT_MAP_SCALE} block): black for 0 through red and yellow to white for 1`,
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: 'Present when the request set `explain`: where the prediction looked',
+  },
+);
 
 export const PredictionResponse = Type.Object(
   {
@@ -90,6 +118,7 @@ export const PredictionResponse = Type.Object(
           probabilities: Type.Array(Type.Number(), {
             description: 'One probability per class, in label order',
           }),
+          saliency: Type.Optional(Saliency),
         },
         { additionalProperties: false },
       ),

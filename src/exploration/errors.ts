@@ -1,0 +1,21 @@
+export type ExplorationErrorCode = 'IMAGE_NOT_FOUND' | 'IMAGE_TOO_LARGE' | 'SPLIT_UNAVAILABLE';
+
+const STATUS: Record<ExplorationErrorCode, number> = {
+  IMAGE_NOT_FOUND: 404,
+  IMAGE_TOO_LARGE: 400,
+  // The request is well-formed; this data set just cannot be split that way.
+  SPLIT_UNAVAILABLE: 422,
+};
+
+/** A request about a data set's contents that the data cannot answer; the message says why. */
+export class ExplorationError extends Error {
+  override readonly name = 'ExplorationError';
+  readonly code: ExplorationErrorCode;
+  readonly statusCode: number;
+
+  constructor(code: ExplorationErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.statusCode = STATUS[code];
+  }
+}
