@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine: Debian's Fashion-MNIST and Redis where missing (the service can
-# also download the data set, given internet, and use any Redis through REDIS_URL), the
-# npm packages, and the build.
+# also download the data set, given internet, and use any Redis through REDIS_URL), Chromium
+# for the tests that open the HTML reports, the npm packages, and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 command -v redis-server >/dev/null || missing+=(redis-server)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
