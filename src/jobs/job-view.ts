@@ -11,13 +11,15 @@ export type TrainingJobStatus =
   | 'completed'
   | 'failed'
   | 'cancelled'
-  | 'timed_out';
+  | 'timed_out'
+  | 'stopped_early';
 
 export const TERMINAL_STATUSES: readonly TrainingJobStatus[] = [
   'completed',
   'failed',
   'cancelled',
   'timed_out',
+  'stopped_early',
 ];
 
 /** A training job as clients see it. */
@@ -108,8 +110,8 @@ function statusOf(
   result: TrainingJobResult | null,
   cancel: CancelRequest | undefined,
 ): TrainingJobStatus {
-  if (bullState === 'completed' && result?.status === 'cancelled') return 'cancelled';
-  if (bullState === 'completed' && result?.status === 'timed_out') return 'timed_out';
+  // A run that ended early still completes in BullMQ; its result says how it ended.
+  if (bullState === 'completed' && result && result.status !== 'completed') return result.status;
   const status = STATUS[bullState] ?? 'queued';
   // A cancelled job that no worker took yet is over for the client already: a worker that
   // takes it ends it at once.

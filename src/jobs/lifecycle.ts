@@ -13,6 +13,7 @@ export const LIFECYCLE_STATES = [
   'failed',
   'cancelled',
   'timed_out',
+  'stopped_early',
 ] as const;
 
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
@@ -22,6 +23,7 @@ export const TERMINAL_STATES: readonly LifecycleState[] = [
   'failed',
   'cancelled',
   'timed_out',
+  'stopped_early',
 ];
 
 export interface Transition {

@@ -14,9 +14,12 @@ import { progressTracker } from './progress.js';
 import { registerBestModel } from './register-model.js';
 import { STOP } from './stop-reasons.js';
 import { checkJobData, type TrainingJobData } from './training-job.js';
+import { trialControl } from './trial-control.js';
 
 export type TrainingJobResult = Omit<TrainingRunResult, 'lastCheckpoint' | 'status'> & {
-  status: 'completed' | 'cancelled' | 'timed_out';
+  status: 'completed' | 'cancelled' | 'timed_out' | 'stopped_early';
+  /** Why a run ended before its last epoch, where more can be said than the status. */
+  endReason?: string;
   checkpointDir: string;
   /** The registered model (absent when cancelled or timed out). */
   modelId?: string;
@@ -47,6 +50,7 @@ export default async function processTraining(
   const checkpointDir = join(config.artifactDir, 'checkpoints', String(job.id));
   const progress = progressTracker((p) => job.updateProgress(p as unknown as object));
   const epochs = data.training.epochs;
+  const trial = data.tuning ? await trialControl(config, data.tuning, stop) : undefined;
   const result = await unrecoverableOnBadData(async () =>
     runTraining({
       source: await dataSource(config, data.dataset),
@@ -73,13 +77,14 @@ export default async function processTraining(
         }),
       onEpoch: (m) => {
         progress.epoch(m);
+        trial?.epochDone(m);
         if (m.epoch === epochs) {
           record('evaluating', 'the held-out test split, then registering the model');
           void progress.evaluating();
         }
       },
     }),
-  );
+  ).finally(() => trial?.close());
   const { lastCheckpoint: _, status, ...rest } = result;
   if (status === 'suspended') {
     const at = result.suspendedAt ?? { epoch: result.initialEpoch + 1, batch: 0 };
@@ -91,7 +96,12 @@ export default async function processTraining(
     await job.moveToWait(token);
     throw new WaitingError();
   }
-  if (status === 'cancelled') return { ...rest, status: stoppedAs(stop.signal), checkpointDir };
+  if (status === 'cancelled') {
+    const ended = stoppedAs(stop.signal);
+    return { ...rest, status: ended, endReason: trial?.reason(ended), checkpointDir };
+  }
+  // A trial's model is registered by its tuning job, if it is the best.
+  if (data.tuning) return { ...rest, status, checkpointDir };
   const model = await withRegistry(config, (registry) =>
     registerBestModel({
       registry,
@@ -116,8 +126,9 @@ function splitSignal(signal?: AbortSignal) {
 }
 
 /** How a stopped run ends: a cancel or a time limit ends the job; a lost lock does not. */
-function stoppedAs(signal: AbortSignal): 'cancelled' | 'timed_out' {
+function stoppedAs(signal: AbortSignal): 'cancelled' | 'timed_out' | 'stopped_early' {
   if (signal.reason === STOP.timeout) return 'timed_out';
+  if (signal.reason === STOP.earlyStop) return 'stopped_early';
   if (signal.reason === STOP.lockLost) {
     // Another worker owns the job now (see supervisor.ts); this attempt just ends.
     throw new Error('this worker lost the job (its lock expired); another attempt resumes it');

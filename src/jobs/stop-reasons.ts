@@ -9,6 +9,8 @@ export const STOP = {
   timeout: 'timeout',
   /** Its worker is stopping (SIGTERM). */
   shutdown: 'shutdown',
+  /** A tuning job's early-stopping rule found it weak. */
+  earlyStop: 'early-stop',
   /** Its lock expired (a long Redis outage): the queue may have given it to another worker. */
   lockLost: 'lock-lost',
 } as const;

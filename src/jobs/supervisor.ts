@@ -72,12 +72,14 @@ export function superviseTraining({
     const ended: Record<TrainingJobResult['status'], [LifecycleState, string]> = {
       completed: ['completed', `model ${result.modelId} registered`],
       cancelled: ['cancelled', 'cancelled on request; its checkpoints are kept'],
+      stopped_early: ['stopped_early', 'stopped early by its tuning job'],
       timed_out: [
         'timed_out',
         `ran past its limit of ${job.data.training.maxRunSeconds} s; its checkpoints are kept`,
       ],
     };
-    const [state, reason] = ended[result.status] ?? ended.completed;
+    const [state, fallback] = ended[result.status] ?? ended.completed;
+    const reason = result.endReason ?? fallback;
     void record(String(job.id), transition(state, reason, { attempt: job.attemptsStarted }));
   });
 

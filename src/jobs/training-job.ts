@@ -5,6 +5,7 @@ import type { OptimizerName } from '../ml/optimizer.js';
 import type { ModelSpec } from '../ml/spec.js';
 import { SpecError } from '../ml/spec.js';
 import { parseSpec } from '../ml/spec-parse.js';
+import type { EarlyStopping } from '../tuning/early-stopping.js';
 
 /** What a client may ask of a training job; everything but the data set is optional. */
 export const TrainingOptionsSchema = Type.Object(
@@ -53,6 +54,17 @@ export interface TrainingJobData {
   dataset: string;
   spec: ModelSpec;
   training: TrainingOptions;
+  /** Set on the trials of a tuning job (src/tuning). */
+  tuning?: TrialOf;
+}
+
+/** A trial's place in its tuning job. Trials register no model: their tuning job does. */
+export interface TrialOf {
+  id: string;
+  trial: number;
+  earlyStopping: EarlyStopping;
+  /** Epoch ms after which the tuning job's time budget is spent. */
+  deadline?: number;
 }
 
 /** A request that passed the schema but not the deeper checks (the model spec). */
@@ -104,6 +116,7 @@ export function checkJobData(data: unknown): TrainingJobData {
       dataset: candidate.dataset,
       spec: parseSpec(candidate.spec),
       training: candidate.training as TrainingOptions,
+      ...(candidate.tuning ? { tuning: candidate.tuning } : {}),
     };
   } catch (err) {
     throw new UnrecoverableError(`invalid model spec in job data: ${(err as Error).message}`);

@@ -58,6 +58,7 @@ const TYPES: Record<TrainingJobStatus, JobType[]> = {
   completed: ['completed'],
   cancelled: ['completed'],
   timed_out: ['completed'],
+  stopped_early: ['completed'],
   failed: ['failed'],
 };
 
@@ -117,7 +118,8 @@ export function createTrainingJobs(
         );
       }
       if (idempotencyKey === undefined) {
-        return view(await available(() => enqueueTraining(queue, data)));
+        // Just queued: a worker may take it at once, but the answer describes the request.
+        return toJobView(await available(() => enqueueTraining(queue, data)), 'waiting');
       }
       const jobId = idempotentJobId(idempotencyKey);
       await available(() => enqueueTraining(queue, data, jobId));

@@ -8,6 +8,8 @@ import { createTrainingJobs } from '../jobs/training-jobs.js';
 import { createFileArtifactStore } from '../store/artifact-store.js';
 import { createDatasetStore, datasetDir, datasetExists } from '../store/dataset-store.js';
 import { createModelRegistry } from '../store/model-registry.js';
+import { createTuningJobs } from '../tuning/tuning-jobs.js';
+import { tuningQueues } from '../tuning/tuning-queues.js';
 
 export interface ApiServices {
   deps: AppDeps;
@@ -26,14 +28,21 @@ export function createApiServices(config: Config, redisUrl: string, version: str
   // Inference runs in a worker thread, so the event loop keeps answering while it works.
   const predictor = createPredictorPool({ registry, store, backend: config.backend });
   const datasets = createDatasetStore(datasetDir(config));
+  const trainingJobs = createTrainingJobs(
+    queue,
+    () => redis.status === 'ready',
+    datasetExists(datasets),
+    redis,
+  );
+  const tuning = tuningQueues(redis, config.queuePrefix);
   const deps: AppDeps = {
     version,
-    trainingJobs: createTrainingJobs(
-      queue,
-      () => redis.status === 'ready',
-      datasetExists(datasets),
-      redis,
-    ),
+    trainingJobs,
+    tuningJobs: createTuningJobs({
+      ...tuning,
+      trainingJobs,
+      datasetExists: datasetExists(datasets),
+    }),
     datasets,
     dataDir: config.dataDir,
     models: { registry, store },
@@ -53,7 +62,7 @@ export function createApiServices(config: Config, redisUrl: string, version: str
     deps,
     async close() {
       await predictor.close();
-      await queue.close();
+      await Promise.all([queue.close(), tuning.queue.close(), tuning.flows.close()]);
       redis.disconnect();
     },
   };

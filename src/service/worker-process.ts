@@ -1,10 +1,43 @@
+import { join } from 'node:path';
+import { type Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { cancelRequests } from '../jobs/cancel-requests.js';
 import { workerConnection } from '../jobs/connection.js';
 import { createTrainingQueue } from '../jobs/queue.js';
 import { superviseTraining } from '../jobs/supervisor.js';
+import type { TrainingJobData } from '../jobs/training-job.js';
 import { createTrainingWorker } from '../jobs/worker.js';
+import { createFileArtifactStore } from '../store/artifact-store.js';
+import { createModelRegistry } from '../store/model-registry.js';
+import { tuningProcessor } from '../tuning/tuning-processor.js';
+import { TUNING_QUEUE } from '../tuning/tuning-queues.js';
+import type { TuningJobData, TuningResult } from '../tuning/tuning-view.js';
+
+/** Finishes tuning jobs whose trials have all ended (light work, in this process). */
+function startTuningWorker(
+  config: Config,
+  connection: Redis,
+  trainingQueue: Queue<TrainingJobData>,
+  log: Logger,
+) {
+  const tuner = new Worker<TuningJobData, TuningResult>(
+    TUNING_QUEUE,
+    tuningProcessor({
+      trainingQueue,
+      registry: createModelRegistry({ redis: connection, prefix: config.queuePrefix }),
+      store: createFileArtifactStore(join(config.artifactDir, 'models')),
+    }),
+    { connection, prefix: config.queuePrefix, concurrency: 1 },
+  );
+  tuner.on('completed', (job) =>
+    log.info({ tuningJobId: job.id, best: job.returnvalue?.best }, 'tuning job completed'),
+  );
+  tuner.on('failed', (job, err) => log.error({ tuningJobId: job?.id, err }, 'tuning job failed'));
+  tuner.on('error', (err) => log.error({ err }, 'tuning worker error'));
+  return tuner;
+}
 
 /**
  * A training worker: takes jobs from the queue and runs each in a sandboxed child. Its
@@ -45,12 +78,14 @@ export function startTrainingWorker(config: Config, redisUrl: string, log: Logge
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err }, 'training job failed'));
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'training job stalled; requeued'));
   worker.on('error', (err) => log.error({ err }, 'worker error'));
+  const tuner = startTuningWorker(config, connection, queue, log);
   return {
     worker,
     supervisor,
     /** SIGTERM: running jobs checkpoint and go back to the queue within the grace period. */
     async close() {
       await supervisor.shutdown(config.shutdownGraceSeconds * 1000);
+      await tuner.close();
       await queue.close();
       connection.disconnect();
     },

@@ -34,11 +34,9 @@ beforeAll(async () => {
   );
   app = buildApp(services.deps, { logger: false });
   await app.ready();
-  // The training children read their settings from the environment.
-  process.env.TAILOR_ARTIFACT_DIR = dir;
-  process.env.TAILOR_DATA_DIR = join(dir, 'data');
+  // The worker hands its settings to the training children.
   worker = startTrainingWorker(
-    { ...config, artifactDir: dir },
+    { ...config, artifactDir: dir, dataDir: join(dir, 'data') },
     'redis://127.0.0.1:6379',
     pino({ level: 'silent' }),
   );

@@ -1,0 +1,69 @@
+import { Type } from 'typebox';
+import { Metrics, TrainingJobStatusSchema } from './training-jobs.js';
+
+const Params = Type.Record(Type.String(), Type.Number());
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Union([t, Type.Null()]);
+
+const Trial = Type.Object({
+  trial: Type.Integer(),
+  jobId: Type.String({ description: 'The trial is a training job: GET /v1/training-jobs/{jobId}' }),
+  params: Params,
+  status: Type.Union([TrainingJobStatusSchema, Type.Literal('unknown')]),
+  reason: Nullable(Type.String()),
+  epochs: Type.Integer(),
+  history: Type.Array(Metrics),
+  bestValAcc: Nullable(Type.Number()),
+  testAccuracy: Nullable(Type.Number()),
+});
+
+const Best = Type.Object({
+  trial: Type.Integer(),
+  jobId: Type.String(),
+  params: Params,
+  bestValAcc: Type.Number(),
+  testAccuracy: Nullable(Type.Number()),
+});
+
+export const TuningJob = Type.Object({
+  id: Type.String(),
+  status: Type.Union(['queued', 'running', 'completed', 'failed'].map((s) => Type.Literal(s))),
+  dataset: Type.String(),
+  search: Type.String(),
+  space: Type.Object({}, { additionalProperties: true }),
+  budget: Type.Object({}, { additionalProperties: true }),
+  earlyStopping: Type.Object({}, { additionalProperties: true }),
+  seed: Type.Integer(),
+  promote: Type.Optional(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  deadline: Nullable(Type.String({ format: 'date-time' })),
+  finishedAt: Nullable(Type.String({ format: 'date-time' })),
+  counts: Type.Record(Type.String(), Type.Integer()),
+  trials: Type.Array(Trial),
+  best: Nullable(Best),
+  modelId: Nullable(Type.String()),
+  promoted: Nullable(Type.String()),
+  promotionError: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  links: Type.Object({ self: Type.String(), model: Type.Optional(Type.String()) }),
+});
+
+export const TuningJobIdParams = Type.Object(
+  { id: Type.String({ minLength: 1, maxLength: 64 }) },
+  { additionalProperties: false },
+);
+
+export const ListTuningJobsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export const TuningJobList = Type.Object({
+  items: Type.Array(TuningJob),
+  total: Type.Integer(),
+  limit: Type.Integer(),
+  offset: Type.Integer(),
+});

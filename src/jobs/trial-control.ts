@@ -1,0 +1,47 @@
+import type { Config } from '../config.js';
+import type { EpochMetrics } from '../ml/train.js';
+import { decide } from '../tuning/early-stopping.js';
+import { trialReports } from '../tuning/trial-reports.js';
+import { workerConnection } from './connection.js';
+import { STOP } from './stop-reasons.js';
+import type { TrialOf } from './training-job.js';
+
+/**
+ * What a tuning trial does besides training: after each epoch it posts its best val_acc and
+ * stops itself when the early-stopping rule finds it weak; it stops when its tuning job's
+ * time budget is spent.
+ */
+export async function trialControl(config: Config, of: TrialOf, stop: AbortController) {
+  const redis = workerConnection(config.redisUrl ?? 'redis://127.0.0.1:6379');
+  redis.on('error', () => {}); // it reconnects; posting waits for it
+  const reports = trialReports(redis, config.queuePrefix, of.id);
+  let best = Number.NEGATIVE_INFINITY;
+  let stoppedBecause: string | undefined;
+  const left = of.deadline === undefined ? undefined : of.deadline - Date.now();
+  const timer =
+    left === undefined ? undefined : setTimeout(() => stop.abort(STOP.timeout), Math.max(0, left));
+  return {
+    epochDone(m: EpochMetrics) {
+      best = Math.max(best, m.val_acc);
+      void reports
+        .post(of.trial, m.epoch, best)
+        .then((others) => {
+          const decision = decide(of.earlyStopping, m.epoch, best, others);
+          if (decision.stop && !stop.signal.aborted) {
+            stoppedBecause = `stopped early after epoch ${m.epoch}: ${decision.reason}`;
+            stop.abort(STOP.earlyStop);
+          }
+        })
+        .catch(() => {}); // without the others' figures the trial simply goes on
+    },
+    reason(ended: string): string | undefined {
+      if (ended === 'stopped_early') return stoppedBecause;
+      if (ended === 'timed_out') return "its tuning job's time budget was spent";
+      return undefined;
+    },
+    close() {
+      clearTimeout(timer);
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,170 @@
+import { randomUUID } from 'node:crypto';
+import type { FlowProducer, Job, JobState, Queue } from 'bullmq';
+import type { TrainingJobView } from '../jobs/job-view.js';
+import { TRAINING_QUEUE } from '../jobs/queue.js';
+import { InvalidJobError, type TrainingJobData, toJobData } from '../jobs/training-job.js';
+import { JobsError, type TrainingJobs } from '../jobs/training-jobs.js';
+import { checkSpace, gridPoints, randomPoints, type TrialParams } from './search-space.js';
+import { trialRequest } from './trials.js';
+import { TUNING_QUEUE } from './tuning-queues.js';
+import { earlyStoppingOf, type TuningRequest } from './tuning-request.js';
+import { type TuningJobData, type TuningResult, toTuningView } from './tuning-view.js';
+
+const RETENTION = { age: 30 * 24 * 3600 };
+const TUNING_ID = /^tune-[a-f0-9]{12}$/;
+
+/**
+ * Tuning jobs as a service: a BullMQ flow whose parent (queue `tuning`) waits for its
+ * trials, which are ordinary training jobs (queue `training`) run by any worker in
+ * parallel. A trial that fails for good does not fail its parent: the parent still
+ * weighs the others when they are done.
+ */
+export function createTuningJobs(options: {
+  flows: FlowProducer;
+  queue: Queue<TuningJobData>;
+  trainingJobs: TrainingJobs;
+  datasetExists?: (id: string) => Promise<boolean>;
+}) {
+  const { flows, queue, trainingJobs } = options;
+  const datasetExists = options.datasetExists ?? (async (id) => id === 'fashion-mnist');
+
+  const view = async (job: Job<TuningJobData, TuningResult>) => {
+    const [state, trials] = await Promise.all([
+      job.getState(),
+      Promise.all(
+        job.data.trials.map((t) =>
+          trainingJobs.get(t.jobId).catch(() => null as TrainingJobView | null),
+        ),
+      ),
+    ]);
+    return toTuningView(job, state as JobState | 'unknown', trials);
+  };
+
+  return {
+    async create(request: TuningRequest) {
+      const search = request.search ?? 'random';
+      try {
+        checkSpace(request.space, search);
+      } catch (err) {
+        throw new InvalidJobError('INVALID_SEARCH_SPACE', (err as Error).message);
+      }
+      const dataset = request.dataset ?? 'fashion-mnist';
+      if (!(await datasetExists(dataset))) {
+        throw new InvalidJobError(
+          'UNKNOWN_DATASET',
+          `dataset: no data set '${dataset}'; GET /v1/datasets lists them`,
+        );
+      }
+      const budget = request.budget?.trials ?? 10;
+      const seed = request.seed ?? Math.floor(Math.random() * 2 ** 32);
+      const points =
+        search === 'grid'
+          ? gridPoints(request.space).slice(0, budget)
+          : randomPoints(request.space, budget, seed);
+      const id = `tune-${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+      const createdAt = Date.now();
+      const deadline = request.budget?.maxSeconds
+        ? createdAt + request.budget.maxSeconds * 1000
+        : undefined;
+      const earlyStopping = earlyStoppingOf(request);
+      const trials = points.map((params, trial) => ({
+        trial,
+        params,
+        jobId: `${id}-trial-${trial}`,
+        data: {
+          ...trialData(request, params, trial, seed),
+          tuning: { id, trial, earlyStopping, ...(deadline ? { deadline } : {}) },
+        } satisfies TrainingJobData,
+      }));
+      const data: TuningJobData = {
+        dataset,
+        search,
+        space: request.space,
+        budget: { trials: budget, ...(deadline ? { maxSeconds: request.budget?.maxSeconds } : {}) },
+        earlyStopping,
+        seed,
+        promote: request.promote,
+        createdAt,
+        deadline,
+        trials: trials.map(({ trial, params, jobId }) => ({ trial, params, jobId })),
+      };
+      await available(() =>
+        flows.add({
+          name: 'tune',
+          queueName: TUNING_QUEUE,
+          data,
+          opts: { jobId: id, removeOnComplete: RETENTION, removeOnFail: RETENTION },
+          children: trials.map((t) => ({
+            name: 'trial',
+            queueName: TRAINING_QUEUE,
+            data: t.data,
+            opts: {
+              jobId: t.jobId,
+              attempts: 3,
+              backoff: { type: 'exponential', delay: 5_000 },
+              // A trial that fails for good is reported, not fatal to the search.
+              ignoreDependencyOnFailure: true,
+              removeOnComplete: RETENTION,
+              removeOnFail: RETENTION,
+            },
+          })),
+        }),
+      );
+      return this.get(id);
+    },
+
+    async get(id: string) {
+      const job = TUNING_ID.test(id) ? await available(() => queue.getJob(id)) : undefined;
+      if (!job) throw new JobsError('JOB_NOT_FOUND', 404, `no tuning job with id '${id}'`);
+      return view(job as Job<TuningJobData, TuningResult>);
+    },
+
+    async list({ limit, offset }: { limit: number; offset: number }) {
+      const types = ['waiting-children', 'waiting', 'active', 'completed', 'failed'] as const;
+      const jobs = await available(() => queue.getJobs([...types], offset, offset + limit - 1));
+      const items = await Promise.all(jobs.map((j) => view(j as Job<TuningJobData, TuningResult>)));
+      const total = await available(() => queue.getJobCountByTypes(...types));
+      return { items, total, limit, offset };
+    },
+  };
+}
+
+export type TuningJobs = ReturnType<typeof createTuningJobs>;
+
+/** A trial's training job data, validated as any training job's; errors name the trial. */
+function trialData(
+  request: TuningRequest,
+  params: TrialParams,
+  trial: number,
+  seed: number,
+): TrainingJobData {
+  const base = {
+    dataset: request.dataset,
+    model: request.model,
+    training: { seed, ...request.training },
+  };
+  try {
+    return toJobData(trialRequest(base, params));
+  } catch (err) {
+    const message = (err as Error).message;
+    const code = err instanceof InvalidJobError ? err.code : 'INVALID_MODEL';
+    throw new InvalidJobError(code, `trial ${trial} ${JSON.stringify(params)}: ${message}`);
+  }
+}
+
+const CONNECTION_ERROR = /enableOfflineQueue|ECONNREFUSED|Connection is closed|ETIMEDOUT/i;
+
+async function available<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (CONNECTION_ERROR.test((err as Error).message ?? '')) {
+      throw new JobsError(
+        'QUEUE_UNAVAILABLE',
+        503,
+        'the job queue (Redis) is unavailable; retry later',
+      );
+    }
+    throw err;
+  }
+}

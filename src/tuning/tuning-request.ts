@@ -1,0 +1,64 @@
+import Type, { type Static } from 'typebox';
+import { TrainingJobRequestSchema, TrainingOptionsSchema } from '../jobs/training-job.js';
+import type { EarlyStopping } from './early-stopping.js';
+import { SearchSpaceSchema } from './search-space.js';
+
+const AliasName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' });
+
+/** A tuning job: a base training request, what to vary, how to search, and a budget. */
+export const TuningRequestSchema = Type.Object(
+  {
+    dataset: TrainingJobRequestSchema.properties.dataset,
+    /** The base model spec every trial starts from (default: the seed CNN). */
+    model: TrainingJobRequestSchema.properties.model,
+    /** Base training options of every trial. */
+    training: Type.Optional(TrainingOptionsSchema),
+    space: SearchSpaceSchema,
+    search: Type.Optional(
+      Type.Union([Type.Literal('random'), Type.Literal('grid')], { default: 'random' }),
+    ),
+    budget: Type.Optional(
+      Type.Object(
+        {
+          /** Trials to run (random), or the first this many grid points (grid). */
+          trials: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+          /** Wall time from submission after which no trial starts and running ones stop. */
+          maxSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    earlyStopping: Type.Optional(
+      Type.Object(
+        {
+          rule: Type.Optional(
+            Type.Union([Type.Literal('median'), Type.Literal('halving'), Type.Literal('none')], {
+              default: 'median',
+            }),
+          ),
+          minEpochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1 })),
+          minTrials: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 2 })),
+          eta: Type.Optional(Type.Integer({ minimum: 2, maximum: 10, default: 3 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Seeds random search (and each trial's training unless `training.seed` is set). */
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
+    /** An alias to point at the best trial's model once the tuning job completes. */
+    promote: Type.Optional(AliasName),
+  },
+  { additionalProperties: false },
+);
+
+export type TuningRequest = Static<typeof TuningRequestSchema>;
+
+export function earlyStoppingOf(request: TuningRequest): EarlyStopping {
+  const e = request.earlyStopping ?? {};
+  return {
+    rule: e.rule ?? 'median',
+    minEpochs: e.minEpochs ?? 1,
+    minTrials: e.minTrials ?? 2,
+    eta: e.eta ?? 3,
+  };
+}
