@@ -14,11 +14,16 @@ import errorHandler, { frameworkErrors } from './api/plugins/error-handler.js';
 import rateLimits from './api/plugins/rate-limit.js';
 import requestId, { genReqId } from './api/plugins/request-id.js';
 import swagger from './api/plugins/swagger.js';
+import aliases from './api/routes/aliases.js';
+import datasetExploration from './api/routes/dataset-exploration.js';
 import datasets from './api/routes/datasets.js';
+import evaluations from './api/routes/evaluations.js';
 import health from './api/routes/health.js';
 import models from './api/routes/models.js';
 import predict from './api/routes/predict.js';
+import reports from './api/routes/reports.js';
 import trainingJobs from './api/routes/training-jobs.js';
+import tuningJobs from './api/routes/tuning-jobs.js';
 
 export type { AppDeps, CheckResult, ReadinessReport } from './api/deps.js';
 
@@ -66,12 +71,22 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   // Routes: one plugin per resource, registered after swagger so the document includes them.
   app.register(health);
   app.register(trainingJobs);
+  app.register(tuningJobs);
   app.register(models);
+  app.register(aliases);
+  app.register(evaluations);
   app.register(predict);
   app.register(datasets, {
     ...appDeps.datasetRoutes,
     store: appDeps.datasets,
     dataDir: appDeps.dataDir ?? 'data',
   });
+  app.register(datasetExploration, {
+    store: appDeps.datasets,
+    dataDir: appDeps.dataDir ?? 'data',
+    systemDirs: appDeps.datasetRoutes?.systemDirs,
+  });
+  // HTML pages over the JSON resources above.
+  app.register(reports);
   return app;
 }

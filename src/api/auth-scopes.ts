@@ -14,11 +14,17 @@ const ROUTES: Record<string, readonly Scope[]> = {
   'POST /v1/models/:id/predict': ['predict'],
   'GET /v1/models': ['predict', 'train'],
   'GET /v1/models/:id': ['predict', 'train'],
+  'POST /v1/models/:id/evaluations': ['train'],
+  'GET /v1/aliases': ['predict', 'train'],
+  'GET /v1/aliases/:name': ['predict', 'train'],
+  'PUT /v1/aliases/:name': ['train'],
+  'DELETE /v1/aliases/:name': ['train'],
 };
 
 /** Every method of every route under these prefixes (the prefix itself included). */
 const PREFIXES: readonly { prefix: string; scopes: readonly Scope[] }[] = [
   { prefix: '/v1/training-jobs', scopes: ['train'] },
+  { prefix: '/v1/tuning-jobs', scopes: ['train'] },
   { prefix: '/v1/datasets', scopes: ['train'] },
 ];
 

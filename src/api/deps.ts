@@ -3,6 +3,7 @@ import type { TrainingJobs } from '../jobs/training-jobs.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import type { ModelRegistry } from '../store/model-registry.js';
+import type { TuningJobs } from '../tuning/tuning-jobs.js';
 import type { AuthConfig } from './auth-keys.js';
 import type { DatasetRoutesOptions } from './routes/datasets.js';
 
@@ -26,6 +27,7 @@ export interface AppDeps {
   /** Service version, shown in the OpenAPI document. */
   version: string;
   trainingJobs?: TrainingJobs;
+  tuningJobs?: TuningJobs;
   models?: { registry: ModelRegistry; store: ArtifactStore };
   predictor?: Predictor;
   /** Uploaded data sets. */

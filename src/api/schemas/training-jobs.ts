@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
 import type { TrainingJobStatus } from '../../jobs/job-view.js';
 import { LIFECYCLE_STATES } from '../../jobs/lifecycle.js';
+import { CalibrationError, Misclassified } from './evaluations.js';
 
-const Metrics = Type.Object(
+export const Metrics = Type.Object(
   {
     epoch: Type.Integer(),
     loss: Type.Number(),
@@ -51,6 +52,9 @@ const TestMetrics = Type.Object({
   perClass: Type.Array(ClassMetrics),
   macro: Type.Object({ precision: Type.Number(), recall: Type.Number(), f1: Type.Number() }),
   confusion: Type.Array(Type.Array(Type.Integer())),
+  // Optional: jobs that completed before these were computed lack them.
+  calibrationError: Type.Optional(CalibrationError),
+  misclassified: Type.Optional(Misclassified),
 });
 
 /** A string enum whose static type is the union of its values. */
@@ -65,6 +69,7 @@ export const TrainingJobStatusSchema = literals<TrainingJobStatus>([
   'failed',
   'cancelled',
   'timed_out',
+  'stopped_early',
 ]);
 
 const LifecycleStateSchema = literals(LIFECYCLE_STATES);
