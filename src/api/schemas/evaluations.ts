@@ -29,7 +29,7 @@ export const Misclassified = Type.Array(MisclassifiedSample, {
   description: 'Up to 24 mistakes, taken round-robin over true classes, in row order',
 });
 
-const ClassMetrics = Type.Object({
+export const ClassMetrics = Type.Object({
   label: Type.Integer(),
   className: Type.Optional(Type.String()),
   precision: Type.Number(),

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import type { TrainingJobStatus } from '../../jobs/job-view.js';
 import { LIFECYCLE_STATES } from '../../jobs/lifecycle.js';
-import { CalibrationError, Misclassified } from './evaluations.js';
+import { CalibrationError, ClassMetrics, Misclassified } from './evaluations.js';
 
 export const Metrics = Type.Object(
   {
@@ -36,15 +36,6 @@ const Progress = Type.Object(
   },
   { additionalProperties: false },
 );
-
-const ClassMetrics = Type.Object({
-  label: Type.Integer(),
-  className: Type.Optional(Type.String()),
-  precision: Type.Number(),
-  recall: Type.Number(),
-  f1: Type.Number(),
-  support: Type.Integer(),
-});
 
 const TestMetrics = Type.Object({
   accuracy: Type.Number(),
