@@ -32,8 +32,11 @@ afterAll(async () => {
 });
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+/** Inside `epoch`, away from its ends (the middle 60% of its batches). */
 const mid = (epoch: number) => (j: { progress: { epoch?: number; batch?: number } | null }) =>
-  j.progress?.epoch === epoch && (j.progress.batch ?? 0) >= 10 && (j.progress.batch ?? 0) < 30;
+  j.progress?.epoch === epoch &&
+  (j.progress.batch ?? 0) >= BATCHES * 0.2 &&
+  (j.progress.batch ?? 0) < BATCHES * 0.8;
 
 async function waitUntil(check: () => boolean, timeoutMs: number) {
   const end = Date.now() + timeoutMs;
