@@ -105,6 +105,21 @@ export async function startWorld() {
         await new Promise((r) => setTimeout(r, 100));
       }
     },
+    /**
+     * The job some way into `epoch`: its `training` transition for that epoch is recorded,
+     * then 40% of the previous epoch's time (1.5 s for the first) has passed. Progress is
+     * published once a second, too coarse to aim at part of an epoch by itself.
+     */
+    async inEpoch(id: string, epoch: number): Promise<TrainingJobView> {
+      const started = await world.until(id, (j) =>
+        j.transitions.some((t) => t.state === 'training' && t.epoch === epoch),
+      );
+      const previous = started.history.find((h) => h.epoch === epoch - 1);
+      await new Promise((r) => setTimeout(r, previous ? previous.seconds * 400 : 1_500));
+      const job = await world.until(id, () => true);
+      if (job.finishedAt) throw new Error(`job ${id} finished before it could be disturbed`);
+      return job;
+    },
     /** The worker process whose attempt is running the job (from its `active` transition). */
     runnerOf(job: TrainingJobView): WorkerProcess {
       const active = [...job.transitions].reverse().find((t) => t.state === 'active');
