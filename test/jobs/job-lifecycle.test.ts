@@ -13,6 +13,7 @@ import { createTrainingQueue } from '../../src/jobs/queue.js';
 import { createTrainingJobs, type TrainingJobs } from '../../src/jobs/training-jobs.js';
 import { startTrainingWorker } from '../../src/service/worker-process.js';
 import { buildTestApp } from '../api/helper.js';
+import { removePrefix } from '../support/redis-cleanup.js';
 
 const prefix = `lifecycle-${process.pid}-${Date.now()}`;
 let dir: string;
@@ -45,9 +46,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await queue?.obliterate({ force: true });
-  const keys = await connection.keys(`${prefix}:*`);
-  if (keys.length > 0) await connection.del(...keys);
   await queue?.close();
+  await removePrefix(connection, prefix);
   connection?.disconnect();
   await rm(dir, { recursive: true, force: true });
 });

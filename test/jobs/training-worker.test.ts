@@ -11,6 +11,7 @@ import { toJobData } from '../../src/jobs/training-job.js';
 import { createTrainingWorker } from '../../src/jobs/worker.js';
 import { createFileArtifactStore } from '../../src/store/artifact-store.js';
 import { createModelRegistry } from '../../src/store/model-registry.js';
+import { removePrefix } from '../support/redis-cleanup.js';
 
 const prefix = `tw-${process.pid}-${Date.now()}`;
 let dir: string;
@@ -37,9 +38,8 @@ afterAll(async () => {
   await worker?.close();
   await events?.close();
   await queue?.obliterate({ force: true });
-  const keys = await connection.keys(`${prefix}:*`);
-  if (keys.length > 0) await connection.del(...keys);
   await queue?.close();
+  await removePrefix(connection, prefix);
   connection?.disconnect();
   await rm(dir, { recursive: true, force: true });
 });

@@ -17,6 +17,7 @@ import {
   warnWithoutChromium,
   watchProblems,
 } from '../reports/chromium.js';
+import { removePrefix } from '../support/redis-cleanup.js';
 
 const prefix = `tuning-${process.pid}-${Date.now()}`;
 let dir: string;
@@ -51,8 +52,7 @@ afterAll(async () => {
   await services?.close();
   const { Redis } = await import('ioredis');
   const redis = new Redis('redis://127.0.0.1:6379');
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
+  await removePrefix(redis, prefix);
   redis.disconnect();
   await rm(dir, { recursive: true, force: true });
 });
