@@ -80,15 +80,7 @@ export function createTrainingJobs(
   /** The queue's Redis, for cancel requests; without it jobs cannot be cancelled. */
   redis?: Redis,
 ) {
-  const available = async <T>(call: () => Promise<T>): Promise<T> => {
-    if (!redisReady()) throw unavailable();
-    try {
-      return await call();
-    } catch (err) {
-      if (CONNECTION_ERROR.test((err as Error).message ?? '')) throw unavailable();
-      throw err;
-    }
-  };
+  const available = queueCalls(redisReady);
   const cancels = redis ? cancelRequests(redis, queue.opts.prefix ?? 'bull') : undefined;
   /** The job as clients see it: BullMQ's state, its lifecycle rows, a cancel request. */
   const view = async (job: Job<TrainingJobData>): Promise<TrainingJobView> => {
@@ -173,6 +165,22 @@ export function createTrainingJobs(
 
 export type TrainingJobs = ReturnType<typeof createTrainingJobs>;
 export type { TrainingJobResult };
+
+/**
+ * Runs queue calls so that a Redis that is down answers 503 QUEUE_UNAVAILABLE at once:
+ * BullMQ would wait for a connection that is down, and an API must not.
+ */
+export function queueCalls(redisReady: () => boolean) {
+  return async <T>(call: () => Promise<T>): Promise<T> => {
+    if (!redisReady()) throw unavailable();
+    try {
+      return await call();
+    } catch (err) {
+      if (CONNECTION_ERROR.test((err as Error).message ?? '')) throw unavailable();
+      throw err;
+    }
+  };
+}
 
 const CONNECTION_ERROR =
   /enableOfflineQueue|ECONNREFUSED|Connection is closed|ETIMEDOUT|max retries/i;

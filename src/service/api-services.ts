@@ -42,6 +42,7 @@ export function createApiServices(config: Config, redisUrl: string, version: str
       ...tuning,
       trainingJobs,
       datasetExists: datasetExists(datasets),
+      redisReady: () => redis.status === 'ready',
     }),
     datasets,
     dataDir: config.dataDir,

@@ -3,7 +3,7 @@ import type { FlowProducer, Job, JobState, Queue } from 'bullmq';
 import type { TrainingJobView } from '../jobs/job-view.js';
 import { TRAINING_QUEUE } from '../jobs/queue.js';
 import { InvalidJobError, type TrainingJobData, toJobData } from '../jobs/training-job.js';
-import { JobsError, type TrainingJobs } from '../jobs/training-jobs.js';
+import { JobsError, queueCalls, type TrainingJobs } from '../jobs/training-jobs.js';
 import { checkSpace, gridPoints, randomPoints, type TrialParams } from './search-space.js';
 import { trialRequest } from './trials.js';
 import { TUNING_QUEUE } from './tuning-queues.js';
@@ -24,8 +24,11 @@ export function createTuningJobs(options: {
   queue: Queue<TuningJobData>;
   trainingJobs: TrainingJobs;
   datasetExists?: (id: string) => Promise<boolean>;
+  /** Whether the queue's Redis connection is up (see queueCalls); default: assume it is. */
+  redisReady?: () => boolean;
 }) {
   const { flows, queue, trainingJobs } = options;
+  const available = queueCalls(options.redisReady ?? (() => true));
   const datasetExists = options.datasetExists ?? (async (id) => id === 'fashion-mnist');
 
   const view = async (job: Job<TuningJobData, TuningResult>) => {
@@ -149,22 +152,5 @@ function trialData(
     const message = (err as Error).message;
     const code = err instanceof InvalidJobError ? err.code : 'INVALID_MODEL';
     throw new InvalidJobError(code, `trial ${trial} ${JSON.stringify(params)}: ${message}`);
-  }
-}
-
-const CONNECTION_ERROR = /enableOfflineQueue|ECONNREFUSED|Connection is closed|ETIMEDOUT/i;
-
-async function available<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (err) {
-    if (CONNECTION_ERROR.test((err as Error).message ?? '')) {
-      throw new JobsError(
-        'QUEUE_UNAVAILABLE',
-        503,
-        'the job queue (Redis) is unavailable; retry later',
-      );
-    }
-    throw err;
   }
 }
