@@ -62,8 +62,12 @@ export function createEvaluationSets(options: EvaluationSetsOptions): Evaluation
         // Most recently used last, so the first key is the one to drop.
         cache.delete(key);
       } else {
-        entry = read(dataset, split, splitOptions);
-        entry.catch(() => cache.delete(key));
+        const loading = read(dataset, split, splitOptions);
+        // Forget a failed load, unless a newer load of the same key has replaced it.
+        loading.catch(() => {
+          if (cache.get(key) === loading) cache.delete(key);
+        });
+        entry = loading;
       }
       cache.set(key, entry);
       while (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);

@@ -1,4 +1,4 @@
-import { PNG } from 'pngjs';
+import { encodeGrayPng } from '../exploration/png.js';
 import { html, type SafeHtml } from './html.js';
 
 /** Encodes 8-bit grayscale pixels, row-major, as a PNG. */
@@ -8,14 +8,7 @@ export function grayscalePng(pixels: Uint8Array, width: number, height: number):
       `expected ${width * height} pixels for ${width}x${height}, got ${pixels.length}`,
     );
   }
-  const png = new PNG({ width, height });
-  pixels.forEach((value, i) => {
-    png.data[i * 4] = value;
-    png.data[i * 4 + 1] = value;
-    png.data[i * 4 + 2] = value;
-    png.data[i * 4 + 3] = 255;
-  });
-  return PNG.sync.write(png, { colorType: 0 });
+  return encodeGrayPng({ width, height, pixels });
 }
 
 export interface ImageOptions {

@@ -1,15 +1,10 @@
+import type { MisclassifiedSample } from '../ml/misclassified.js';
 import { percent } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { grayscaleImage } from './image.js';
 
 /** One mistake as the job record holds it; `pixels` is base64 of the image's bytes. */
-export interface MisclassifiedRecord {
-  index: number;
-  label: number;
-  predicted: number;
-  confidence: number;
-  pixels: string;
-}
+export type MisclassifiedRecord = MisclassifiedSample;
 
 /**
  * The records that have the expected shape. Job records come from workers of any version,
