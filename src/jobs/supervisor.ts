@@ -50,7 +50,7 @@ export function superviseTraining({
   worker.on('active', async (job) => {
     const id = String(job.id);
     running.set(id, {});
-    // Cancelled while it waited: end it before it loads anything.
+    // Cancelled while it waited: end it before it starts training.
     if (await cancels.get(id)) return stop(id, STOP.cancel);
     await record(
       id,
@@ -70,7 +70,12 @@ export function superviseTraining({
   worker.on('completed', (job, result) => {
     running.delete(String(job.id));
     const ended: Record<TrainingJobResult['status'], [LifecycleState, string]> = {
-      completed: ['completed', `model ${result.modelId} registered`],
+      completed: [
+        'completed',
+        result.modelId
+          ? `model ${result.modelId} registered`
+          : 'all epochs done; its tuning job registers the best trial',
+      ],
       cancelled: ['cancelled', 'cancelled on request; its checkpoints are kept'],
       stopped_early: ['stopped_early', 'stopped early by its tuning job'],
       timed_out: [

@@ -17,9 +17,16 @@ export async function trialControl(config: Config, of: TrialOf, stop: AbortContr
   const reports = trialReports(redis, config.queuePrefix, of.id);
   let best = Number.NEGATIVE_INFINITY;
   let stoppedBecause: string | undefined;
-  const left = of.deadline === undefined ? undefined : of.deadline - Date.now();
+  // Checked once a second rather than one timer: a budget of up to 30 days is longer than
+  // the longest delay a Node timer takes (about 24.8 days).
+  const { deadline } = of;
   const timer =
-    left === undefined ? undefined : setTimeout(() => stop.abort(STOP.timeout), Math.max(0, left));
+    deadline === undefined
+      ? undefined
+      : setInterval(() => {
+          if (Date.now() >= deadline) stop.abort(STOP.timeout);
+        }, 1000);
+  if (deadline !== undefined && Date.now() >= deadline) stop.abort(STOP.timeout);
   return {
     epochDone(m: EpochMetrics) {
       best = Math.max(best, m.val_acc);
@@ -40,7 +47,7 @@ export async function trialControl(config: Config, of: TrialOf, stop: AbortContr
       return undefined;
     },
     close() {
-      clearTimeout(timer);
+      clearInterval(timer);
       redis.disconnect();
     },
   };

@@ -35,8 +35,13 @@ export function createTuningJobs(options: {
     const [state, trials] = await Promise.all([
       job.getState(),
       Promise.all(
-        job.data.trials.map((t) =>
-          trainingJobs.get(t.jobId).catch(() => null as TrainingJobView | null),
+        job.data.trials.map(
+          (t) =>
+            // A trial removed from Redis (retention) shows as unknown; a Redis outage is a 503.
+            trainingJobs.get(t.jobId).catch((err) => {
+              if (err instanceof JobsError && err.code === 'JOB_NOT_FOUND') return null;
+              throw err;
+            }) as Promise<TrainingJobView | null>,
         ),
       ),
     ]);
