@@ -1,11 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import {
-  AliasNameTakenError,
-  type ModelRegistry,
-  PromotionRefusedError,
-  testAccuracyOf,
-} from '../../store/model-registry.js';
+import { type ModelRegistry, testAccuracyOf } from '../../store/model-registry.js';
 import { StoreError } from '../../store/store-errors.js';
 import { ApiError } from '../errors.js';
 import { Alias, AliasList, AliasParams, PromoteBody, Promotion } from '../schemas/aliases.js';
@@ -91,15 +86,8 @@ const aliases: FastifyPluginAsyncTypebox = async (app) => {
       const { name } = request.params;
       const { model, gate = false } = request.body;
       const candidate = await registry().resolve(model);
-      try {
-        return await registry().promote(name, candidate.id, { gate });
-      } catch (err) {
-        if (err instanceof PromotionRefusedError) {
-          throw new ApiError('PROMOTION_REFUSED', err.message);
-        }
-        if (err instanceof AliasNameTakenError) throw new ApiError('ALIAS_NAME_TAKEN', err.message);
-        throw err;
-      }
+      // A refused or impossible move is a coded 409 the error handler answers as it is.
+      return registry().promote(name, candidate.id, { gate });
     },
   );
 

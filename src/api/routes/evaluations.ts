@@ -3,7 +3,6 @@ import { DataSourceError, NUM_CLASSES } from '../../data/index.js';
 import { createEvaluationSets } from '../../evaluation/evaluation-sets.js';
 import {
   createModelEvaluator,
-  EvaluationError,
   type ModelEvaluator,
   type TrainingRecord,
 } from '../../evaluation/model-evaluator.js';
@@ -78,10 +77,10 @@ const evaluations: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
+      // EvaluationError is a coded 400 the error handler answers as it is.
       try {
         return await service().evaluate(request.params.id, request.body);
       } catch (err) {
-        if (err instanceof EvaluationError) throw new ApiError(err.code, err.message);
         if (err instanceof DataSourceError) {
           throw new ApiError(
             'SERVICE_UNAVAILABLE',

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { DEFAULT_MAX_PIXELS, DEFAULT_MAX_TOTAL_PIXELS } from '../../inference/image-format.js';
 import { DEFAULT_MAX_INSTANCES } from '../../inference/instances.js';
+import { MODEL_IMAGE_SIZE } from '../../inference/resize.js';
 import { HEAT_MAP_SCALE, MAX_EXPLAINED_INSTANCES } from '../../inference/saliency.js';
 
 /** Limits of a multipart upload; a JSON body has its own (instances, bodyLimit). */
@@ -83,7 +84,7 @@ export const PredictBody = {
   },
 };
 
-const SIDE_PX = 28;
+const SIDE_PX = MODEL_IMAGE_SIZE;
 
 const Saliency = Type.Object(
   {
