@@ -27,6 +27,11 @@ export interface Config {
   jobLockSeconds: number;
   /** On SIGTERM, how long a worker waits for its jobs to checkpoint and go back to the queue. */
   shutdownGraceSeconds: number;
+  /**
+   * Tests only: training jobs wait before each batch until a test lets them pass
+   * (jobs/batch-gate.ts). Never set it in a deployment: its jobs would wait forever.
+   */
+  batchGate: boolean;
   /** API keys (their SHA-256 only) and per-key rate limits; no keys: authentication is off. */
   auth: AuthConfig;
 }
@@ -51,6 +56,7 @@ export function readConfig(env: Env = process.env): Config {
     queuePrefix: pattern(env, 'TAILOR_QUEUE_PREFIX', 'tailor', /^[A-Za-z0-9_-]{1,32}$/),
     jobLockSeconds: integer(env, 'TAILOR_JOB_LOCK_SECONDS', 30, 2, 3600),
     shutdownGraceSeconds: integer(env, 'TAILOR_SHUTDOWN_GRACE_SECONDS', 30, 1, 3600),
+    batchGate: flag(env, 'TAILOR_BATCH_GATE'),
     auth: {
       apiKeys: apiKeys(env),
       rateLimits: {
@@ -85,6 +91,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}; got '${raw}'`);
   }
   return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '' || raw === '0') return false;
+  if (raw === '1') return true;
+  throw new ConfigError(`${name} must be 1 or 0; got '${raw}'`);
 }
 
 function pattern(env: Env, name: string, fallback: string, rule: RegExp): string {

@@ -8,6 +8,7 @@ import { BUILT_IN_DATASET, createDatasetStore, datasetDir } from '../store/datas
 import { createModelRegistry, type ModelRegistry } from '../store/model-registry.js';
 import type { DataSource } from '../training/data-source.js';
 import { runTraining, type TrainingRunResult } from '../training/run.js';
+import { batchGateWaiter } from './batch-gate.js';
 import { workerConnection } from './connection.js';
 import { type LifecycleState, type Transition, transition } from './lifecycle.js';
 import { progressTracker } from './progress.js';
@@ -51,6 +52,8 @@ export default async function processTraining(
   const progress = progressTracker((p) => job.updateProgress(p as unknown as object));
   const epochs = data.training.epochs;
   const trial = data.tuning ? await trialControl(config, data.tuning, stop) : undefined;
+  const gate = config.batchGate ? connectBatchGate(config, String(job.id)) : undefined;
+  const stopOrSuspend = AbortSignal.any([stop.signal, suspend.signal]);
   const result = await unrecoverableOnBadData(async () =>
     runTraining({
       source: await dataSource(config, data.dataset),
@@ -63,6 +66,10 @@ export default async function processTraining(
       suspend: suspend.signal,
       onEngine: (e) => progress.engine(e.backend, e.replicas),
       onBatch: (p) => progress.batch(p),
+      beforeBatch:
+        gate &&
+        ((epoch, batch) =>
+          gate.pass({ epoch, batch }, { signal: stopOrSuspend, onHold: progress.flush })),
       onEpochStart: (epoch, batch) =>
         record(
           'training',
@@ -84,7 +91,10 @@ export default async function processTraining(
         }
       },
     }),
-  ).finally(() => trial?.close());
+  ).finally(() => {
+    trial?.close();
+    gate?.close();
+  });
   const { lastCheckpoint: _, status, ...rest } = result;
   if (status === 'suspended') {
     const at = result.suspendedAt ?? { epoch: result.initialEpoch + 1, batch: 0 };
@@ -159,6 +169,16 @@ async function dataSource(config: Config, id: string): Promise<DataSource> {
   } catch (err) {
     throw new UnrecoverableError(`dataset '${id}': ${(err as Error).message}`);
   }
+}
+
+/** Tests only (TAILOR_BATCH_GATE): the job waits at batches a test chooses. */
+function connectBatchGate(config: Config, jobId: string) {
+  const redis = workerConnection(config.redisUrl ?? 'redis://127.0.0.1:6379');
+  redis.on('error', () => {}); // it reconnects; a held job waits for it
+  return {
+    pass: batchGateWaiter(redis, config.queuePrefix, jobId),
+    close: () => redis.disconnect(),
+  };
 }
 
 async function withRegistry<T>(config: Config, use: (registry: ModelRegistry) => Promise<T>) {

@@ -37,6 +37,11 @@ export function progressTracker(publish: (p: TrainingProgress) => Promise<void>,
       state = { ...state, history: [...state.history, m] };
       void send();
     },
+    /** Publishes where it stands now, throttle or not (a job held at a batch). */
+    flush() {
+      last = Date.now();
+      return send();
+    },
     evaluating() {
       state = { ...state, stage: 'evaluating' };
       return send();

@@ -82,6 +82,11 @@ export interface FitOptions {
   meta?: Record<string, unknown>;
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (metrics: EpochMetrics) => void;
+  /**
+   * Awaited before each batch, with the batches already done in the epoch; signals are
+   * checked after it. Tests hold a job at a batch through it (jobs/batch-gate.ts).
+   */
+  beforeBatch?: (epoch: number, batch: number) => Promise<void>;
   /** An epoch begins, or resumes after `batch` batches. */
   onEpochStart?: (epoch: number, batch: number) => void;
   /** An epoch was validated; its checkpoints are being written. */
@@ -147,6 +152,7 @@ export async function fitModel(
     };
     const started = performance.now();
     for (let b = sums.batch; b < batches; b++) {
+      await options.beforeBatch?.(epoch, b);
       if (signal?.aborted) return result('cancelled');
       if (suspend?.aborted) {
         lap();

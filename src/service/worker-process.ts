@@ -58,6 +58,7 @@ export function startTrainingWorker(config: Config, redisUrl: string, log: Logge
       TAILOR_ARTIFACT_DIR: config.artifactDir,
       TAILOR_DATA_DIR: config.dataDir,
       TAILOR_BACKEND: config.backend,
+      TAILOR_BATCH_GATE: config.batchGate ? '1' : '0',
     },
   });
   const queue = createTrainingQueue({ connection, prefix: config.queuePrefix });
@@ -68,6 +69,8 @@ export function startTrainingWorker(config: Config, redisUrl: string, log: Logge
     cancels: cancelRequests(connection, config.queuePrefix),
     log,
   });
+  if (config.batchGate)
+    log.warn('TAILOR_BATCH_GATE is on: jobs wait before each batch until a test lets them pass');
   worker.on('active', (job) => log.info({ jobId: job.id }, 'training job started'));
   worker.on('completed', (job) =>
     log.info(

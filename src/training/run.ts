@@ -43,6 +43,7 @@ export interface TrainingRunOptions extends SplitOptions {
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (metrics: EpochMetrics) => void;
   onEpochStart?: FitOptions['onEpochStart'];
+  beforeBatch?: FitOptions['beforeBatch'];
   onCheckpoint?: FitOptions['onCheckpoint'];
 }
 
@@ -84,6 +85,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       onBatch: options.onBatch,
       onEpoch: options.onEpoch,
       onEpochStart: options.onEpochStart,
+      beforeBatch: options.beforeBatch,
       onCheckpoint: options.onCheckpoint,
     });
     let test: Evaluation | undefined;

@@ -16,6 +16,7 @@ describe('readConfig', () => {
       queuePrefix: 'tailor',
       jobLockSeconds: 30,
       shutdownGraceSeconds: 30,
+      batchGate: false,
       auth: { apiKeys: [], rateLimits: { predictPerMinute: 600, jobsPerMinute: 30 } },
     });
   });
@@ -34,6 +35,7 @@ describe('readConfig', () => {
       TAILOR_QUEUE_PREFIX: 'staging',
       TAILOR_JOB_LOCK_SECONDS: '5',
       TAILOR_SHUTDOWN_GRACE_SECONDS: '120',
+      TAILOR_BATCH_GATE: '1',
     });
     expect(config).toMatchObject({ backend: 'cpu', port: 8080, redisUrl: 'redis://redis:6379/0' });
     expect(config).toMatchObject({
@@ -42,6 +44,7 @@ describe('readConfig', () => {
       queuePrefix: 'staging',
       jobLockSeconds: 5,
       shutdownGraceSeconds: 120,
+      batchGate: true,
     });
   });
 
@@ -50,6 +53,7 @@ describe('readConfig', () => {
       { TAILOR_BACKEND: 'gpu' },
       "TAILOR_BACKEND must be one of auto, tensorflow-gpu, tensorflow, wasm, cpu; got 'gpu'",
     ],
+    [{ TAILOR_BATCH_GATE: 'yes' }, "TAILOR_BATCH_GATE must be 1 or 0; got 'yes'"],
     [{ PORT: 'http' }, "PORT must be an integer from 0 to 65535; got 'http'"],
     [{ PORT: '70000' }, "PORT must be an integer from 0 to 65535; got '70000'"],
     [{ PORT: '-1' }, "PORT must be an integer from 0 to 65535; got '-1'"],
