@@ -2,12 +2,15 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import type { App } from '../../src/app.js';
 import { buildApp } from '../../src/app.js';
 import { readConfig } from '../../src/config.js';
+import type { GatePosition } from '../../src/jobs/batch-gate.js';
 import type { TrainingJobView } from '../../src/jobs/job-view.js';
 import { createApiServices } from '../../src/service/api-services.js';
+import { gateControl } from '../support/batch-gate.js';
 import { startRedisServer } from '../support/redis-server.js';
 
 /** A dead worker's job is taken over this long after its last lock renewal. */
@@ -21,10 +24,7 @@ export const MODEL = {
   dense: [{ neurons: 16 }, {}],
 };
 
-/**
- * 2,000 training images in batches of 20: 100 batches an epoch, a few seconds long, so a
- * poll of the job (progress is published once a second) finds it inside an epoch.
- */
+/** 2,000 training images in batches of 20: 100 batches an epoch. */
 export const TRAINING = { trainSize: 2000, valSize: 200, testSize: 200, batchSize: 20, seed: 9 };
 
 export interface WorkerProcess {
@@ -49,6 +49,8 @@ export async function startWorld() {
     TAILOR_JOB_LOCK_SECONDS: String(LOCK_SECONDS),
     TAILOR_SHUTDOWN_GRACE_SECONDS: '30',
     LOG_LEVEL: 'warn',
+    // Jobs wait before their first batch until a case moves their gate (see batch-gate.ts).
+    TAILOR_BATCH_GATE: '1',
   };
   const config = readConfig({ ...process.env, ...env });
   const services = createApiServices(config, redis.url, 'chaos');
@@ -61,10 +63,14 @@ export async function startWorld() {
     await new Promise((r) => setTimeout(r, 100));
   }
   const workers: WorkerProcess[] = [];
+  const gateRedis = new Redis(redis.url, { maxRetriesPerRequest: null });
+  gateRedis.on('error', () => {}); // Redis is restarted on purpose; it reconnects
+  const gates = gateControl(gateRedis, env.TAILOR_QUEUE_PREFIX);
 
   const world = {
     redis,
     app,
+    gates,
     startWorker(): WorkerProcess {
       const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker'], {
         env: { ...process.env, ...env },
@@ -105,20 +111,10 @@ export async function startWorld() {
         await new Promise((r) => setTimeout(r, 100));
       }
     },
-    /**
-     * The job some way into `epoch`: its `training` transition for that epoch is recorded,
-     * then 40% of the previous epoch's time (1.5 s for the first) has passed. Progress is
-     * published once a second, too coarse to aim at part of an epoch by itself.
-     */
-    async inEpoch(id: string, epoch: number): Promise<TrainingJobView> {
-      const started = await world.until(id, (j) =>
-        j.transitions.some((t) => t.state === 'training' && t.epoch === epoch),
-      );
-      const previous = started.history.find((h) => h.epoch === epoch - 1);
-      await new Promise((r) => setTimeout(r, previous ? previous.seconds * 400 : 1_500));
-      const job = await world.until(id, () => true);
-      if (job.finishedAt) throw new Error(`job ${id} finished before it could be disturbed`);
-      return job;
+    /** The job held at `at`: mid-epoch exactly where the case wants it, however fast. */
+    async heldAt(id: string, at: GatePosition): Promise<TrainingJobView> {
+      await gates.runTo(id, at, 180_000);
+      return world.until(id, () => true);
     },
     /** The worker process whose attempt is running the job (from its `active` transition). */
     runnerOf(job: TrainingJobView): WorkerProcess {
@@ -136,6 +132,7 @@ export async function startWorld() {
     async stop() {
       for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.exited));
+      gateRedis.disconnect();
       await app.close();
       await services.close();
       await redis.stop();
@@ -166,15 +163,6 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** Where a job's training stands: epoch in flight and batches done in it. */
-export function position(job: TrainingJobView): { epoch: number; batch: number } {
-  const p = job.progress;
-  if (!p?.epoch) return { epoch: job.history.length + 1, batch: 0 };
-  return p.batch === p.batches
-    ? { epoch: p.epoch + 1, batch: 0 }
-    : { epoch: p.epoch, batch: p.batch ?? 0 };
 }
 
 /** Where the first attempt after `attempt` started training: its epoch and batch. */

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { PNG } from 'pngjs';
 import request from 'supertest';
@@ -10,6 +11,7 @@ import { readConfig } from '../../src/config.js';
 import { loadFashionMnist, seedSplit } from '../../src/data/index.js';
 import { createApiServices } from '../../src/service/api-services.js';
 import { startTrainingWorker } from '../../src/service/worker-process.js';
+import { type GateControl, gateControl } from '../support/batch-gate.js';
 import { csvText, firstRealImages } from '../support/dataset-files.js';
 
 // The whole path a user takes, with real parts: the API on a real Redis, a real worker
@@ -19,6 +21,8 @@ let dir: string;
 let services: ReturnType<typeof createApiServices>;
 let worker: ReturnType<typeof startTrainingWorker>;
 let app: ReturnType<typeof buildApp>;
+let redis: Redis;
+let gates: GateControl;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tailor-e2e-'));
@@ -26,7 +30,11 @@ beforeAll(async () => {
     TAILOR_ARTIFACT_DIR: dir,
     TAILOR_QUEUE_PREFIX: prefix,
     TAILOR_BACKEND: 'wasm',
+    // Jobs wait before their first batch until a test moves their gate.
+    TAILOR_BATCH_GATE: '1',
   });
+  redis = new Redis('redis://127.0.0.1:6379');
+  gates = gateControl(redis, prefix);
   services = createApiServices(
     { ...config, dataDir: join(dir, 'data') },
     'redis://127.0.0.1:6379',
@@ -50,11 +58,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await worker?.close();
   await app?.close();
-  const redis = (await import('ioredis')).Redis;
-  const client = new redis('redis://127.0.0.1:6379');
-  const keys = await client.keys(`${prefix}:*`);
-  if (keys.length > 0) await client.del(...keys);
-  client.disconnect();
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
   await services?.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -97,6 +103,15 @@ describe('a training job through the API', () => {
     const statuses = new Set<string>();
     const batches: number[] = [];
     let job = created.body;
+    // Caught at two batches of its epoch, the job shows each as its progress.
+    for (const batch of [10, 40]) {
+      await gates.runTo(job.id, { epoch: 1, batch });
+      job = (await request(app.server).get(created.body.links.self).expect(200)).body;
+      statuses.add(job.status);
+      batches.push(job.progress?.batch);
+    }
+    expect(batches).toEqual([10, 40]);
+    await gates.release(job.id);
     const deadline = Date.now() + 150_000;
     while (!['completed', 'failed'].includes(job.status) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));
@@ -107,7 +122,7 @@ describe('a training job through the API', () => {
     expect(job.error).toBeNull();
     expect(job.status).toBe('completed');
     expect(statuses.has('active')).toBe(true);
-    expect(new Set(batches).size).toBeGreaterThan(1);
+    expect(batches.at(-1)).toBe(80);
     expect(job.history).toHaveLength(1);
     expect(job.test.count).toBe(500);
     expect(job.modelId).toBe(job.id);
@@ -177,6 +192,7 @@ describe('an uploaded data set', () => {
       })
       .expect(202);
     let job = created.body;
+    await gates.release(job.id);
     const deadline = Date.now() + 120_000;
     while (!['completed', 'failed'].includes(job.status) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 200));

@@ -13,6 +13,7 @@ import { createTrainingQueue } from '../../src/jobs/queue.js';
 import { createTrainingJobs, type TrainingJobs } from '../../src/jobs/training-jobs.js';
 import { startTrainingWorker } from '../../src/service/worker-process.js';
 import { buildTestApp } from '../api/helper.js';
+import { type GateControl, gateControl } from '../support/batch-gate.js';
 import { removePrefix } from '../support/redis-cleanup.js';
 
 const prefix = `lifecycle-${process.pid}-${Date.now()}`;
@@ -21,6 +22,7 @@ let connection: Redis;
 let queue: ReturnType<typeof createTrainingQueue>;
 let jobs: TrainingJobs;
 let app: App;
+let gates: GateControl;
 const quiet = pino({ level: 'silent' });
 
 const config = () =>
@@ -30,6 +32,8 @@ const config = () =>
     TAILOR_QUEUE_PREFIX: prefix,
     TAILOR_JOB_LOCK_SECONDS: '4',
     TAILOR_SHUTDOWN_GRACE_SECONDS: '20',
+    // Every job waits before its first batch until the test moves its gate.
+    TAILOR_BATCH_GATE: '1',
   });
 const startWorker = () => startTrainingWorker(config(), 'redis://127.0.0.1:6379', quiet);
 
@@ -39,6 +43,7 @@ beforeAll(async () => {
   await new Promise((resolve) => connection.once('ready', resolve));
   queue = createTrainingQueue({ connection, prefix });
   jobs = createTrainingJobs(queue, () => connection.status === 'ready', undefined, connection);
+  gates = gateControl(connection, prefix);
   app = buildTestApp({ trainingJobs: jobs });
   await app.ready();
 });
@@ -81,10 +86,13 @@ async function waitFor(
   }
 }
 
-/** A stream's events as [name, data] pairs. */
-function parseEvents(text: string): [string, Record<string, unknown>][] {
+type Event = [string, Record<string, unknown>];
+
+/** A stream's complete events as [name, data] pairs. */
+function parseEvents(text: string): Event[] {
   return text
     .split('\n\n')
+    .slice(0, -1)
     .filter((block) => block.startsWith('event: '))
     .map((block) => {
       const [event, data] = block.split('\n');
@@ -92,29 +100,63 @@ function parseEvents(text: string): [string, Record<string, unknown>][] {
     });
 }
 
+/** Reads a job's event stream as it arrives; `until` waits for a matching `job` event. */
+function watchEvents(id: string) {
+  let text = '';
+  let onChunk = () => {};
+  const done = request(app.server)
+    .get(`/v1/training-jobs/${id}/events`)
+    .buffer(true)
+    .parse((r, callback) => {
+      r.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        onChunk();
+      });
+      r.on('end', () => callback(null, text));
+    })
+    .expect(200)
+    .expect('content-type', /text\/event-stream/)
+    .then(() => parseEvents(`${text}\n\n`));
+  const jobs = () =>
+    parseEvents(text)
+      .filter(([name]) => name === 'job')
+      .map(([, j]) => j);
+  return {
+    done,
+    until(match: (job: Record<string, unknown>) => boolean): Promise<void> {
+      return new Promise((resolve) => {
+        onChunk = () => {
+          if (jobs().some(match)) resolve();
+        };
+        onChunk();
+      });
+    },
+  };
+}
+
+const batchOf = (job: Record<string, unknown>) =>
+  (job.progress as { batch?: number } | null)?.batch ?? 0;
+
 describe('a training job through its lifecycle, with a real worker', () => {
   it('streams its progress as server-sent events and records every state it entered', async () => {
     const worker = startWorker();
     try {
       const { id } = await submit({ epochs: 2 });
-      const res = await request(app.server)
-        .get(`/v1/training-jobs/${id}/events`)
-        .buffer(true)
-        .parse((r, callback) => {
-          let text = '';
-          r.on('data', (chunk: Buffer) => {
-            text += chunk.toString();
-          });
-          r.on('end', () => callback(null, text));
-        })
-        .expect(200)
-        .expect('content-type', /text\/event-stream/);
-      const events = parseEvents(res.body as string);
+      const stream = watchEvents(id);
+      // The job stops at batch 3, then at batch 7, and the stream must show each stop.
+      for (const batch of [3, 7]) {
+        await gates.runTo(id, { epoch: 1, batch });
+        await stream.until((job) => batchOf(job) === batch);
+      }
+      await gates.release(id);
+      const events = await stream.done;
       expect(events.at(-1)).toEqual(['end', { status: 'completed' }]);
       const updates = events.filter(([name]) => name === 'job').map(([, job]) => job);
-      // Progress advanced while it ran: batches inside an epoch, then both epochs.
-      const batches = updates.map((j) => (j.progress as { batch?: number } | null)?.batch ?? 0);
-      expect(new Set(batches).size).toBeGreaterThan(2);
+      // Progress advanced while it ran: batches inside the first epoch, then both epochs.
+      const batches = updates.map(batchOf);
+      expect(batches).toContain(3);
+      expect(batches).toContain(7);
+      expect(batches.indexOf(3)).toBeLessThan(batches.indexOf(7));
       expect(updates.at(-1)).toMatchObject({ status: 'completed', state: 'completed' });
 
       const job = await jobs.get(id);
@@ -162,11 +204,13 @@ describe('a training job through its lifecycle, with a real worker', () => {
     const worker = startWorker();
     try {
       const { id } = await submit({ epochs: 50 });
-      await waitFor(id, (j) => j.history.length >= 1);
+      // Held after its first epoch: cancelled there, it has done exactly one.
+      await gates.runTo(id, { epoch: 2, batch: 4 });
       await request(app.server).post(`/v1/training-jobs/${id}/cancel`).expect(202);
       const ended = await waitFor(id, (j) => j.finishedAt !== null);
       expect(ended.status).toBe('cancelled');
-      expect(ended.history.length).toBeLessThan(50);
+      expect(ended.history).toHaveLength(1);
+      expect(ended.progress).toMatchObject({ epoch: 2, batch: 4 });
       expect(ended.transitions.at(-1)?.state).toBe('cancelled');
       expect(ended.cancelRequestedAt).not.toBeNull();
       expect(await readdir(join(dir, 'checkpoints', id))).toContain('latest.json');
@@ -180,6 +224,7 @@ describe('a training job through its lifecycle, with a real worker', () => {
   it('ends a job that runs past maxRunSeconds as timed out', async () => {
     const worker = startWorker();
     try {
+      // Never let past its first batch: only the time limit can end it.
       const { id } = await submit({ epochs: 50, maxRunSeconds: 6 });
       const ended = await waitFor(id, (j) => j.finishedAt !== null);
       expect(ended.status).toBe('timed_out');
@@ -194,13 +239,15 @@ describe('a training job through its lifecycle, with a real worker', () => {
   it('hands a running job back on shutdown; the next worker resumes after the same batch', async () => {
     const first = startWorker();
     const { id } = await submit({ epochs: 2, batchSize: 25 });
-    await waitFor(id, (j) => (j.progress?.batch ?? 0) >= 5);
+    await gates.runTo(id, { epoch: 1, batch: 5 });
     await first.close();
     const handed = await jobs.get(id);
     expect(handed.status).toBe('queued');
     const back = handed.transitions.at(-1);
     expect(back?.state).toBe('queued');
     expect(back?.reason).toMatch(/handed back: its worker is shutting down/);
+    expect(back).toMatchObject({ epoch: 1, batch: 5 });
+    await gates.release(id);
     const second = startWorker();
     try {
       const ended = await waitFor(id, (j) => j.finishedAt !== null);
@@ -209,8 +256,7 @@ describe('a training job through its lifecycle, with a real worker', () => {
         (t) => t.state === 'training' && (t.attempt ?? 0) > (back?.attempt ?? 0),
       );
       // Zero batches lost: training picks up exactly where the first worker stopped.
-      expect(resumed).toMatchObject({ epoch: back?.epoch, batch: back?.batch });
-      expect(back?.batch).toBeGreaterThan(0);
+      expect(resumed).toMatchObject({ epoch: 1, batch: 5 });
       expect(ended.history).toHaveLength(2);
     } finally {
       await second.close();
