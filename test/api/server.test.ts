@@ -7,6 +7,10 @@ describe('startServer', () => {
   it('listens, then on close finishes in-flight requests before closing the deps', async () => {
     const events: string[] = [];
     const { stream } = logSink();
+    let arrived = () => {};
+    const readinessAsked = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
     const server = await startServer({
       host: '127.0.0.1',
       port: 0,
@@ -15,6 +19,7 @@ describe('startServer', () => {
       signals: [],
       deps: testDeps({
         readiness: async () => {
+          arrived();
           await new Promise((resolve) => setTimeout(resolve, 200));
           events.push('readiness answered');
           return {};
@@ -30,7 +35,8 @@ describe('startServer', () => {
     const inFlight = request(server.url)
       .get('/readyz')
       .then((res) => res.status);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Closed once the request is being answered, however long it took to arrive.
+    await readinessAsked;
     await Promise.all([server.close(), server.close()]);
     expect(await inFlight).toBe(200);
     expect(events).toEqual(['readiness answered', 'deps closed']);
