@@ -20,6 +20,8 @@ export class FusedAdam extends tf.Optimizer {
   private first: Float32Array[] = [];
   private second: Float32Array[] = [];
   private names: string[] = [];
+  /** Each variable's shape: saved slots keep it, as tfjs' Adam (other backends) needs. */
+  private shapes: number[][] = [];
   private steps = 0;
 
   constructor(
@@ -48,6 +50,7 @@ export class FusedAdam extends tf.Optimizer {
     const correct2 = 1 - this.beta2 ** this.steps;
     variables.forEach((variable, i) => {
       this.names[i] = variable.name;
+      this.shapes[i] = variable.shape;
       const g = gradients[i] as Float32Array;
       this.first[i] ??= new Float32Array(g.length);
       this.second[i] ??= new Float32Array(g.length);
@@ -64,8 +67,14 @@ export class FusedAdam extends tf.Optimizer {
   override async getWeights(): Promise<NamedTensor[]> {
     return [
       { name: 'iter', tensor: tf.scalar(this.steps, 'int32') },
-      ...this.first.map((m, i) => ({ name: `${this.names[i]}/m`, tensor: tf.tensor(m) })),
-      ...this.second.map((v, i) => ({ name: `${this.names[i]}/v`, tensor: tf.tensor(v) })),
+      ...this.first.map((m, i) => ({
+        name: `${this.names[i]}/m`,
+        tensor: tf.tensor(m, this.shapes[i]),
+      })),
+      ...this.second.map((v, i) => ({
+        name: `${this.names[i]}/v`,
+        tensor: tf.tensor(v, this.shapes[i]),
+      })),
     ];
   }
 
@@ -78,6 +87,7 @@ export class FusedAdam extends tf.Optimizer {
     this.first = slots.slice(0, half).map(copy);
     this.second = slots.slice(half).map(copy);
     this.names = slots.slice(0, half).map((s) => s.name.replace(/\/m$/, ''));
+    this.shapes = slots.slice(0, half).map((s) => s.tensor.shape);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

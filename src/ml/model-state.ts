@@ -54,8 +54,21 @@ export async function importOptimizer(
 ): Promise<void> {
   const named = tf.io.decodeWeights(state.weightData, state.weightSpecs);
   // setWeights matches slots by position, so keep the saved order.
-  await optimizer.setWeights(
-    state.weightSpecs.map((spec) => ({ name: spec.name, tensor: named[spec.name] as tf.Tensor })),
-  );
-  tf.dispose(Object.values(named));
+  const slots = state.weightSpecs.map((spec) => ({
+    name: spec.name,
+    tensor: shapedLikeItsVariable(spec.name, named[spec.name] as tf.Tensor),
+  }));
+  await optimizer.setWeights(slots);
+  tf.dispose([...Object.values(named), ...slots.map((s) => s.tensor)]);
+}
+
+/**
+ * A slot (`<variable>/m`, `<variable>/v`, ...) in its variable's shape. Checkpoints written
+ * on wasm before slots kept their shape hold them flat, which tfjs' own optimizers (used
+ * on the native backends) cannot add to their variables' gradients.
+ */
+function shapedLikeItsVariable(name: string, slot: tf.Tensor): tf.Tensor {
+  const variable = tf.engine().registeredVariables[name.replace(/\/[^/]+$/, '')];
+  if (!variable || variable.size !== slot.size || variable.rank === slot.rank) return slot.clone();
+  return tf.reshape(slot, variable.shape);
 }
