@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine: Debian's Fashion-MNIST and Redis where missing (the service can
 # also download the data set, given internet, and use any Redis through REDIS_URL), Chromium
-# for the tests that open the HTML reports, the npm packages, and the build.
+# for the tests that open the HTML reports, the npm packages, native TensorFlow for tfjs-node
+# (pip and a compiler build it; without them tailor runs on wasm), and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,9 @@ missing=()
 [ -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] || missing+=(dataset-fashion-mnist)
 command -v redis-server >/dev/null || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v g++ >/dev/null || missing+=(g++)
+command -v make >/dev/null || missing+=(make)
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     apt-get update -qq
@@ -19,7 +23,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# The optional native backends (tfjs-node, tfjs-node-gpu) download libtensorflow while
-# installing; offline that fails and npm skips them, which is fine: wasm is used then.
+# The optional native backends (tfjs-node, tfjs-node-gpu) download libtensorflow 2.9.1 while
+# installing; offline that fails and npm skips them. native-tensorflow.sh then builds
+# tfjs-node on TensorFlow 2.21 instead (or says in one line why not: wasm is used then).
 npm ci --no-audit --no-fund
+bash scripts/native-tensorflow.sh
 npm run build

@@ -1,5 +1,5 @@
 import { type AuthConfig, parseApiKeys } from './api/auth-keys.js';
-import { BACKENDS, type BackendChoice } from './ml/backend.js';
+import { BACKENDS, type BackendChoice } from './ml/backend-names.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -65,6 +65,16 @@ export function readConfig(env: Env = process.env): Config {
       },
     },
   };
+}
+
+/**
+ * Whether TensorFlow runs its oneDNN kernels: on by default on x86-64 since TensorFlow
+ * 2.9, off with its own variable TF_ENABLE_ONEDNN_OPTS=0 (TensorFlow reads it itself; this
+ * only reports it).
+ */
+export function oneDnnEnabled(env: Env = process.env): boolean {
+  const raw = env.TF_ENABLE_ONEDNN_OPTS?.trim().toLowerCase();
+  return raw !== '0' && raw !== 'false';
 }
 
 function text(env: Env, name: string, fallback: string): string {

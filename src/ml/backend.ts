@@ -1,22 +1,26 @@
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core's own entry registers no gradients; tfjs-layers' Node bundle registers them
 // all, and every backend trains with them.
 import '@tensorflow/tfjs-layers';
+import { oneDnnEnabled } from '../config.js';
+import { BACKENDS, type BackendChoice, type BackendName } from './backend-names.js';
+
+export { BACKENDS, type BackendChoice, type BackendName } from './backend-names.js';
 
 // Production mode: no per-op debug checks, and no console banner urging tfjs-node, which
 // the backend report below states plainly instead.
 tf.enableProdMode();
-
-/** Backends in order of preference: CUDA, native CPU, then wasm (XNNPACK), then plain JS. */
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-export type BackendChoice = BackendName | 'auto';
 
 export interface BackendReport {
   /** Which of our backends runs. */
   name: BackendName;
   /** tfjs' own name for it ('tensorflow' for both native packages). */
   tfjsName: string;
+  /** What runs underneath, for the native backends: `TensorFlow 2.21.0, oneDNN on`. */
+  detail?: string;
   /** Faster backends that were tried and why each could not be used. */
   skipped: { name: BackendName; reason: string }[];
 }
@@ -27,19 +31,41 @@ export class BackendError extends Error {
 
 type Loader = () => Promise<string>;
 
+const require = createRequire(import.meta.url);
+
 /**
- * The native packages are optional dependencies: their install downloads libtensorflow,
- * which fails offline and leaves them absent. Importing them is the only reliable probe.
+ * The native packages are optional dependencies: their own install downloads libtensorflow,
+ * which fails offline and leaves them absent; scripts/native-tensorflow.sh installs
+ * tfjs-node on TensorFlow 2.21 instead. A package present without its built binding would
+ * register its kernels and then throw, so the binding is looked for before importing.
  */
+async function loadNative(pkg: string): Promise<string> {
+  let dir: string;
+  try {
+    dir = dirname(require.resolve(`${pkg}/package.json`));
+  } catch {
+    throw new Error('package not installed');
+  }
+  const built = readdirSafe(join(dir, 'lib')).some((d) =>
+    readdirSafe(join(dir, 'lib', d)).includes('tfjs_binding.node'),
+  );
+  if (!built)
+    throw new Error('installed without its native binding (scripts/native-tensorflow.sh)');
+  await import(pkg);
+  return 'tensorflow';
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
 const loaders: Record<BackendName, Loader> = {
-  'tensorflow-gpu': async () => {
-    await import('@tensorflow/tfjs-node-gpu' as string);
-    return 'tensorflow';
-  },
-  tensorflow: async () => {
-    await import('@tensorflow/tfjs-node' as string);
-    return 'tensorflow';
-  },
+  'tensorflow-gpu': () => loadNative('@tensorflow/tfjs-node-gpu'),
+  tensorflow: () => loadNative('@tensorflow/tfjs-node'),
   wasm: async () => {
     const { registerWasmTrainingKernels } = await import('./wasm/register.js');
     registerWasmTrainingKernels();
@@ -66,7 +92,7 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
       const tfjsName = await (loaders[name] as Loader)();
       if (!(await tf.setBackend(tfjsName))) throw new Error('initialisation failed');
       await tf.ready();
-      active = { name, tfjsName, skipped };
+      active = { name, tfjsName, detail: describeNative(tfjsName), skipped };
       return active;
     } catch (err) {
       skipped.push({ name, reason: describe(err) });
@@ -74,6 +100,13 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
   }
   const tried = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
   throw new BackendError(`no usable tfjs backend (${tried})`);
+}
+
+/** The TensorFlow library under a native backend, as its C API reports it. */
+function describeNative(tfjsName: string): string | undefined {
+  if (tfjsName !== 'tensorflow') return undefined;
+  const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
+  return `TensorFlow ${binding?.TF_Version ?? 'unknown'}, oneDNN ${oneDnnEnabled() ? 'on' : 'off'}`;
 }
 
 function describe(err: unknown): string {
@@ -85,5 +118,8 @@ function describe(err: unknown): string {
 /** A one-line account for logs and the CLI. */
 export function formatBackendReport(report: BackendReport): string {
   const skipped = report.skipped.map((s) => `${s.name} (${s.reason})`).join(', ');
-  return skipped ? `backend ${report.name}; skipped ${skipped}` : `backend ${report.name}`;
+  const backend = report.detail
+    ? `backend ${report.name} (${report.detail})`
+    : `backend ${report.name}`;
+  return skipped ? `${backend}; skipped ${skipped}` : backend;
 }

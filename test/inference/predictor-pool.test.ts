@@ -18,6 +18,7 @@ import { parseSpec } from '../../src/ml/spec-parse.js';
 import { type ArtifactStore, createFileArtifactStore } from '../../src/store/artifact-store.js';
 import { createModelRegistry } from '../../src/store/model-registry.js';
 import { useRedisPrefix } from '../store/redis-prefix.js';
+import { AUTO_BACKEND } from '../support/native.js';
 import { registerModel as registerSharedModel } from '../support/registered-model.js';
 
 const TEST_IMAGES = '/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz';
@@ -135,7 +136,8 @@ describe('createPredictorPool', () => {
     }
     const after = await pool.stats();
     expect(after.map((s) => s.numTensors)).toEqual(before.map((s) => s.numTensors));
-    expect(after.every((s) => s.backend === 'wasm')).toBe(true);
+    // `auto`, the pool's default: native TensorFlow where it is installed, else wasm.
+    expect(after.every((s) => s.backend === AUTO_BACKEND)).toBe(true);
   });
 
   it('rejects unknown models with the registry error and wrong input sizes with InputError', async () => {

@@ -41,13 +41,13 @@ describe('selectBackend', () => {
     expect(tf.getBackend()).toBe('wasm');
   });
 
-  it.skipIf(installed('@tensorflow/tfjs-node'))(
+  it.skipIf(installed('@tensorflow/tfjs-node-gpu'))(
     'fails with a clear error when the forced backend is not installed',
     async () => {
-      const attempt = selectBackend('tensorflow');
+      const attempt = selectBackend('tensorflow-gpu');
       await expect(attempt).rejects.toBeInstanceOf(BackendError);
       await expect(attempt).rejects.toThrow(
-        'no usable tfjs backend (tensorflow: package not installed)',
+        'no usable tfjs backend (tensorflow-gpu: package not installed)',
       );
     },
   );
