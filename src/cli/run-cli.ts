@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { API_KEY_HELP, apiKeyCommand } from './api-key-command.js';
+import { DOCTOR_HELP, doctorCommand } from './doctor-command.js';
 import { UsageError } from './option-table.js';
 import { SAMPLE_HELP, sampleCommand } from './sample-command.js';
 import { SERVICE_HELP, serviceCommand } from './service-command.js';
@@ -15,6 +16,8 @@ Commands:
   summary [spec.json]   Print the Keras-style summary of a model spec.
   sample [--index N]    Write a Fashion-MNIST test image as PNG (to try /predict).
   train [options]       Train on Fashion-MNIST (or IDX/CSV files) and report the seed's figures.
+  doctor                Report what a worker here would use: backends, TensorFlow, Redis,
+                        data and storage.
   api-key --name NAME --scopes LIST
                         Create an API key and print its TAILOR_API_KEYS entry.
   help [command]        Show help for a command.
@@ -42,6 +45,8 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'train':
         process.on('SIGINT', onSigint);
         return await trainCommand(rest, process.stdout, process.stderr, controller.signal);
+      case 'doctor':
+        return await doctorCommand(rest, process.stdout);
       case 'api-key':
         return apiKeyCommand(rest, process.stdout, process.stderr);
       case 'serve':
@@ -73,6 +78,7 @@ function helpFor(command: string | undefined): string {
   if (command === 'summary') return SUMMARY_HELP;
   if (command === 'sample') return SAMPLE_HELP;
   if (command === 'api-key') return API_KEY_HELP;
+  if (command === 'doctor') return DOCTOR_HELP;
   return HELP;
 }
 

@@ -1,10 +1,10 @@
-import { availableParallelism } from 'node:os';
 import { type BackendChoice, selectBackend } from '../ml/backend.js';
 import type { TrainingEngine } from '../ml/engine.js';
 import { type Evaluation, evaluate } from '../ml/evaluate.js';
 import { LocalEngine } from '../ml/local-engine.js';
 import type { OptimizerName } from '../ml/optimizer.js';
 import { ParallelEngine } from '../ml/parallel/parallel-engine.js';
+import { defaultReplicas } from '../ml/replica-count.js';
 import type { ModelSpec } from '../ml/spec.js';
 import {
   type BatchProgress,
@@ -124,11 +124,9 @@ async function startEngine(options: TrainingRunOptions, data: LoadedData): Promi
     learningRate: options.learningRate,
     seed: options.seed,
   };
-  // Native backends already use every core; replicas pay off where one kernel uses one core.
   const report = await selectBackend(options.backend);
   const skipped = report.skipped.map((s) => `${s.name}: ${s.reason}`);
-  const workers =
-    options.workers ?? (report.name === 'wasm' ? Math.min(2, availableParallelism()) : 1);
+  const workers = options.workers ?? defaultReplicas(report.name);
   const engine =
     workers > 1
       ? await ParallelEngine.start(data, replica, { replicas: workers, backend: report.name })

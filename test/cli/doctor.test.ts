@@ -1,0 +1,56 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runTailor } from './run-tailor.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tailor-doctor-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const env = () => ({
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  TAILOR_ARTIFACT_DIR: join(dir, 'artifacts'),
+  TAILOR_CHECKPOINT_DIR: join(dir, 'checkpoints'),
+  TAILOR_DATA_DIR: join(dir, 'data'),
+});
+
+describe('tailor doctor', () => {
+  it('reports every backend, the one a worker would use, Redis, data and storage', async () => {
+    const { code, stdout } = await runTailor(['doctor'], env());
+    expect(stdout).toMatch(/^backends \(fastest first\):$/m);
+    for (const name of ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']) {
+      expect(stdout).toMatch(
+        new RegExp(`^ {2}(ok|--) {2,4}${name} +(loads(: .+)?|does not load: .+)$`, 'm'),
+      );
+    }
+    expect(stdout).toMatch(/^ {2}ok {4}wasm +loads$/m);
+    expect(stdout).toMatch(/training and predict use (tensorflow|wasm) \(TAILOR_BACKEND=auto\)/);
+    expect(stdout).toMatch(
+      /redis:\n {2}ok {4}redis:\/\/127\.0\.0\.1:6379: Redis \d+\.\d+\.\d+, maxmemory-policy noeviction/,
+    );
+    expect(stdout).toContain('Fashion-MNIST in /usr/share/datasets/fashion-mnist (system)');
+    expect(stdout).toContain(
+      `TAILOR_ARTIFACT_DIR ${join(dir, 'artifacts')}: writable (created on first use under ${dir})`,
+    );
+    expect(stdout.trim().split('\n').at(-1)).toBe('a worker can run here');
+    expect(code).toBe(0);
+  });
+
+  it('fails, naming what is wrong, without Redis or with a backend that cannot load', async () => {
+    const { code, stdout } = await runTailor(['doctor'], {
+      ...env(),
+      REDIS_URL: 'redis://127.0.0.1:1',
+      TAILOR_BACKEND: 'tensorflow-gpu',
+    });
+    expect(stdout).toMatch(/^ {2}FAIL {2}redis:\/\/127\.0\.0\.1:1: unreachable \(.+\)$/m);
+    expect(stdout).toMatch(/^ {2}FAIL {2}tensorflow-gpu +does not load: .+$/m);
+    expect(stdout).toMatch(/^ {2}FAIL {2}no usable backend for TAILOR_BACKEND=tensorflow-gpu$/m);
+    expect(stdout.trim().split('\n').at(-1)).toBe('a worker cannot run here: see FAIL above');
+    expect(code).toBe(1);
+  });
+});
