@@ -17,6 +17,15 @@ export class FusedAdam extends tf.Optimizer {
     return 'Adam';
   }
 
+  /**
+   * tfjs' Optimizer answers `instanceof` for any object with minimize and applyGradients,
+   * and a subclass inherits that: without this, every stock optimizer would pass for a
+   * FusedAdam (and have its slots disposed after a checkpoint, or `update` called on it).
+   */
+  static override [Symbol.hasInstance](instance: unknown): boolean {
+    return Object.prototype.isPrototypeOf.call(FusedAdam.prototype, instance as object);
+  }
+
   private first: Float32Array[] = [];
   private second: Float32Array[] = [];
   private names: string[] = [];

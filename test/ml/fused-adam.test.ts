@@ -32,6 +32,14 @@ describe('FusedAdam', () => {
   const start = [values(300), values(7)];
   const grads = Array.from({ length: 5 }, () => [values(300), values(7)]);
 
+  it('is told apart from the stock optimizers, which tfjs lets pass any instanceof test', () => {
+    expect(new FusedAdam(0.01) instanceof FusedAdam).toBe(true);
+    for (const stock of [tf.train.adam(0.01), tf.train.sgd(0.01), tf.train.rmsprop(0.01)]) {
+      expect(stock instanceof FusedAdam).toBe(false);
+      stock.dispose();
+    }
+  });
+
   it('makes the same updates as tf.train.adam', () => {
     const ours = train(new FusedAdam(0.01), start, grads);
     const theirs = train(tf.train.adam(0.01), start, grads);
@@ -96,5 +104,20 @@ describe('FusedAdam', () => {
       });
       adam.dispose();
     }
+  });
+
+  it("saves a stock optimizer's state without disposing the slots it goes on using", async () => {
+    const adam: tf.Optimizer = tf.train.adam(0.01);
+    const w = tf.variable(tf.tensor(values(6), [2, 3]), true, `w_${rand()}`);
+    const grad = (): tf.NamedTensorMap => ({ [w.name]: tf.tensor(values(6), [2, 3]) });
+    for (let step = 0; step < 2; step++) {
+      const g = grad();
+      adam.applyGradients(g);
+      tf.dispose(Object.values(g));
+      const state = await exportOptimizer(adam);
+      expect(state.weightSpecs.map((s) => s.name)).toEqual(['iter', `${w.name}/m`, `${w.name}/v`]);
+    }
+    tf.dispose(w);
+    adam.dispose();
   });
 });

@@ -58,4 +58,22 @@ describe('ParallelEngine (two wasm replicas in worker threads)', () => {
       /replica 1: row 1000000 is outside the set's 600 images/,
     );
   });
+
+  it('trains with every optimizer, not only Adam', async () => {
+    for (const optimizer of ['sgd', 'rmsprop'] as const) {
+      const other = await ParallelEngine.start(
+        data,
+        { spec: SMALL_SPEC, optimizer, seed: 3 },
+        { replicas: 2, backend: 'wasm' },
+      );
+      try {
+        const result = await fitModel(other, data, { epochs: 1, batchSize: 50, seed: 3 });
+        expect(result.status, optimizer).toBe('completed');
+        const [a, b] = await other.replicaDigests();
+        expect(a, optimizer).toBe(b);
+      } finally {
+        await other.dispose();
+      }
+    }
+  });
 });
