@@ -6,6 +6,7 @@ import { type Config, readConfig } from '../config.js';
 import { locateFashionMnist } from '../data/index.js';
 import { BACKENDS, type BackendName, selectBackend } from '../ml/backend.js';
 import { defaultReplicas } from '../ml/replica-count.js';
+import { maxmemoryPolicy } from '../redis/eviction-policy.js';
 import { formatOptions, type OptionDoc, parseOptions } from './option-table.js';
 
 const OPTIONS: OptionDoc[] = [{ name: 'help', type: 'boolean', help: 'Show this help.' }];
@@ -106,9 +107,8 @@ async function redisCheck(config: Config): Promise<Check> {
   try {
     await redis.connect();
     const server = await redis.info('server');
-    const memory = await redis.info('memory');
     const version = /^redis_version:(\S+)/m.exec(server)?.[1] ?? 'unknown';
-    const policy = /^maxmemory_policy:(\S+)/m.exec(memory)?.[1] ?? 'noeviction';
+    const policy = maxmemoryPolicy(await redis.info('memory'));
     const evicts = policy !== 'noeviction';
     return {
       ok: !evicts,

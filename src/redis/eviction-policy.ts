@@ -15,8 +15,7 @@ export async function checkEvictionPolicy(url: string): Promise<string> {
   redis.on('error', () => {});
   try {
     await redis.connect();
-    const info = await redis.info('memory');
-    const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'noeviction';
+    const policy = maxmemoryPolicy(await redis.info('memory'));
     if (policy !== 'noeviction') {
       throw new RedisEvictionError(
         `Redis at ${url} has maxmemory-policy '${policy}': it may evict queue keys and lose jobs; ` +
@@ -27,4 +26,9 @@ export async function checkEvictionPolicy(url: string): Promise<string> {
   } finally {
     redis.disconnect();
   }
+}
+
+/** The eviction policy in the text of `INFO memory` (Redis before 3 does not say: none). */
+export function maxmemoryPolicy(info: string): string {
+  return /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'noeviction';
 }
