@@ -48,6 +48,7 @@ await engine.dispose();
 process.stdout.write(
   `${JSON.stringify({
     backend: report.name,
+    detail: report.detail ? `${report.name}: ${report.detail}` : report.name,
     replicas,
     batchSize,
     batches,
