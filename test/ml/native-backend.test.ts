@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { argmax } from '../../src/inference/argmax.js';
 import { type BackendName, formatBackendReport, selectBackend } from '../../src/ml/backend.js';
 import { imageBatch } from '../../src/ml/batch.js';
 import { LocalEngine } from '../../src/ml/local-engine.js';
@@ -73,10 +74,9 @@ async function predictOn(
 }
 
 function labels(probabilities: Float32Array, classes = 10): number[] {
-  return Array.from({ length: probabilities.length / classes }, (_, i) => {
-    const row = probabilities.subarray(i * classes, (i + 1) * classes);
-    return row.indexOf(Math.max(...row));
-  });
+  return Array.from({ length: probabilities.length / classes }, (_, i) =>
+    argmax(probabilities.subarray(i * classes, (i + 1) * classes)),
+  );
 }
 
 describe.skipIf(!RUN_NATIVE_TESTS)('the native TensorFlow backend', () => {
