@@ -9,7 +9,7 @@ import { createModelRegistry, type ModelRegistry } from '../store/model-registry
 import type { DataSource } from '../training/data-source.js';
 import { runTraining, type TrainingRunResult } from '../training/run.js';
 import { batchGateWaiter } from './batch-gate.js';
-import { workerConnection } from './connection.js';
+import { childConnection } from './connection.js';
 import { type LifecycleState, type Transition, transition } from './lifecycle.js';
 import { progressTracker } from './progress.js';
 import { registerBestModel } from './register-model.js';
@@ -173,8 +173,7 @@ async function dataSource(config: Config, id: string): Promise<DataSource> {
 
 /** Tests only (TAILOR_BATCH_GATE): the job waits at batches a test chooses. */
 function connectBatchGate(config: Config, jobId: string) {
-  const redis = workerConnection(config.redisUrl ?? 'redis://127.0.0.1:6379');
-  redis.on('error', () => {}); // it reconnects; a held job waits for it
+  const redis = childConnection(config.redisUrl);
   return {
     pass: batchGateWaiter(redis, config.queuePrefix, jobId),
     close: () => redis.disconnect(),
@@ -182,8 +181,7 @@ function connectBatchGate(config: Config, jobId: string) {
 }
 
 async function withRegistry<T>(config: Config, use: (registry: ModelRegistry) => Promise<T>) {
-  const redis = workerConnection(config.redisUrl ?? 'redis://127.0.0.1:6379');
-  redis.on('error', () => {}); // it reconnects; registering waits for it
+  const redis = childConnection(config.redisUrl); // registering waits through outages
   try {
     return await use(createModelRegistry({ redis, prefix: config.queuePrefix }));
   } finally {

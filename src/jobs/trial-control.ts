@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import type { EpochMetrics } from '../ml/train.js';
 import { decide } from '../tuning/early-stopping.js';
 import { trialReports } from '../tuning/trial-reports.js';
-import { workerConnection } from './connection.js';
+import { childConnection } from './connection.js';
 import { STOP } from './stop-reasons.js';
 import type { TrialOf } from './training-job.js';
 
@@ -12,8 +12,7 @@ import type { TrialOf } from './training-job.js';
  * time budget is spent.
  */
 export async function trialControl(config: Config, of: TrialOf, stop: AbortController) {
-  const redis = workerConnection(config.redisUrl ?? 'redis://127.0.0.1:6379');
-  redis.on('error', () => {}); // it reconnects; posting waits for it
+  const redis = childConnection(config.redisUrl); // posting waits through outages
   const reports = trialReports(redis, config.queuePrefix, of.id);
   let best = Number.NEGATIVE_INFINITY;
   let stoppedBecause: string | undefined;
