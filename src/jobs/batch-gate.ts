@@ -1,3 +1,4 @@
+import { setTimeout } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { unlessAborted } from '../ml/train.js';
 import { TRAINING_QUEUE } from './queue.js';
@@ -29,11 +30,14 @@ function keys(prefix: string, jobId: string) {
 
 const format = (at: GatePosition) => `${at.epoch}:${at.batch}`;
 
-function parse(raw: string | null): GatePosition | 'open' {
-  if (raw === OPEN) return OPEN;
-  const [epoch, batch] = (raw ?? '1:0').split(':').map(Number);
-  return { epoch: epoch ?? 1, batch: batch ?? 0 };
+function position(raw: string): GatePosition {
+  const [epoch = 1, batch = 0] = raw.split(':').map(Number);
+  return { epoch, batch };
 }
+
+/** A gate as stored: none yet is the start of training. */
+const parse = (raw: string | null): GatePosition | 'open' =>
+  raw === OPEN ? OPEN : position(raw ?? '1:0');
 
 const before = (a: GatePosition, b: GatePosition) =>
   a.epoch < b.epoch || (a.epoch === b.epoch && a.batch < b.batch);
@@ -54,8 +58,7 @@ export function batchGates(redis: Redis, prefix: string) {
     /** Where the job waits now, or undefined while it runs (or has not reached a gate). */
     async heldAt(jobId: string): Promise<GatePosition | undefined> {
       const raw = await redis.get(keys(prefix, jobId).held);
-      const at = raw === null ? OPEN : parse(raw);
-      return at === OPEN ? undefined : at;
+      return raw === null ? undefined : position(raw);
     },
   };
 }
@@ -83,19 +86,7 @@ export function batchGateWaiter(redis: Redis, prefix: string, jobId: string) {
     if (signal.aborted || (await gateAllows())) return;
     await onHold?.();
     await redis.set(k.held, format(at));
-    while (!(await gateAllows())) await sleep(POLL_MS, signal);
+    while (!(await gateAllows())) await setTimeout(POLL_MS, undefined, { signal }).catch(() => {});
     await unlessAborted(redis.del(k.held), signal);
   };
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
