@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { type Config, readConfig } from '../config.js';
 import { locateFashionMnist } from '../data/index.js';
-import { BACKENDS, type BackendName, selectBackend } from '../ml/backend.js';
+import { BACKENDS, BackendError, type BackendName, selectBackend } from '../ml/backend.js';
 import { defaultReplicas } from '../ml/replica-count.js';
 import { maxmemoryPolicy } from '../redis/eviction-policy.js';
 import { formatOptions, type OptionDoc, parseOptions } from './option-table.js';
@@ -71,7 +71,7 @@ async function backendChecks(config: Config): Promise<Check[]> {
         line: `${name.padEnd(15)} loads${report.detail ? `: ${report.detail}` : ''}`,
       });
     } catch (err) {
-      const reason = (err as Error).message.replace(/^no usable tfjs backend \(\S+: (.*)\)$/, '$1');
+      const reason = err instanceof BackendError ? err.skipped[0]?.reason : String(err);
       // Not loading is a verdict only for the backend the configuration insists on.
       lines.push({
         ok: config.backend !== name,

@@ -27,6 +27,14 @@ export interface BackendReport {
 
 export class BackendError extends Error {
   readonly code = 'BACKEND_UNAVAILABLE';
+
+  constructor(
+    /** Every backend that was tried, with why it could not be used. */
+    readonly skipped: BackendReport['skipped'],
+  ) {
+    const tried = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+    super(`no usable tfjs backend (${tried})`);
+  }
 }
 
 type Loader = () => Promise<string>;
@@ -98,8 +106,7 @@ export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Bac
       skipped.push({ name, reason: describe(err) });
     }
   }
-  const tried = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
-  throw new BackendError(`no usable tfjs backend (${tried})`);
+  throw new BackendError(skipped);
 }
 
 /** The TensorFlow library under a native backend, as its C API reports it. */
