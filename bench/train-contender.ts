@@ -4,6 +4,8 @@
 import { parseArgs } from 'node:util';
 import { loadFashionMnist, seedSplit } from '../src/data/index.js';
 import { type BackendName, selectBackend } from '../src/ml/backend.js';
+import { CompiledEngine } from '../src/ml/compiled/compiled-engine.js';
+import { loadGraphAddon } from '../src/ml/compiled/graph-addon.js';
 import type { TrainingEngine } from '../src/ml/engine.js';
 import { LocalEngine } from '../src/ml/local-engine.js';
 import { ParallelEngine } from '../src/ml/parallel/parallel-engine.js';
@@ -16,6 +18,8 @@ const { values } = parseArgs({
     batches: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '3' },
     'batch-size': { type: 'string', default: '50' },
+    // compiled: the whole step as one TensorFlow graph (native backends only).
+    step: { type: 'string', default: 'eager' },
   },
 });
 const backend = values.backend as BackendName;
@@ -29,10 +33,17 @@ const fm = await loadFashionMnist({ dataDir: 'data', download: false });
 const data = seedSplit(fm.train, fm.test);
 const report = await selectBackend(backend);
 const options = { spec: DEFAULT_SPEC, optimizer: 'adam' as const, seed: 1 };
+function compiled(): TrainingEngine {
+  const addon = loadGraphAddon();
+  if (addon instanceof Error) throw addon;
+  return new CompiledEngine(addon, data, options, report.name);
+}
 const engine: TrainingEngine =
-  replicas > 1
-    ? await ParallelEngine.start(data, options, { replicas, backend })
-    : new LocalEngine(data, options, report.name);
+  values.step === 'compiled'
+    ? compiled()
+    : replicas > 1
+      ? await ParallelEngine.start(data, options, { replicas, backend })
+      : new LocalEngine(data, options, report.name);
 
 let next = 0;
 const batch = () => {
@@ -50,6 +61,7 @@ process.stdout.write(
     backend: report.name,
     detail: report.detail ? `${report.name}: ${report.detail}` : report.name,
     replicas,
+    step: values.step,
     batchSize,
     batches,
     imagesPerSecond: (batches * batchSize) / seconds,

@@ -1,5 +1,6 @@
 // Training benchmark: images per second of the seed CNN (batch 50, Adam) for tailor on
-// native TensorFlow and on wasm, next to the peers a user of this machine would pick
+// native TensorFlow (the compiled step, tailor's default there, and tfjs' eager step) and
+// on wasm, next to the peers a user of this machine would pick
 // instead: Keras on TensorFlow 2.21 compiled (`fit`, the notebook's way) and eager,
 // PyTorch 2.13 from pip, and Debian's PyTorch 1.13; all measured one after another in this
 // run. Prints each ratio to Keras compiled and, last, one JSON line with every figure.
@@ -33,10 +34,26 @@ const threads = (n: number) => ({ OMP_NUM_THREADS: String(n), OPENBLAS_NUM_THREA
 
 const peersPython = (await run('bash', ['bench/peers.sh'], { maxBuffer: 1 << 20 })).stdout.trim();
 const tsx = ['--import', 'tsx', 'bench/train-contender.ts'];
-const tailor = (name: string, backend: string, replicas: number, n: number): Contender => ({
+const tailor = (
+  name: string,
+  backend: string,
+  replicas: number,
+  n: number,
+  step: 'compiled' | 'eager' = 'eager',
+): Contender => ({
   name,
   command: process.execPath,
-  args: [...tsx, '--backend', backend, '--replicas', String(replicas), '--batches', batches(n)],
+  args: [
+    ...tsx,
+    '--backend',
+    backend,
+    '--replicas',
+    String(replicas),
+    '--step',
+    step,
+    '--batches',
+    batches(n),
+  ],
 });
 const torch = (name: string, python: string): Contender => ({
   name,
@@ -59,7 +76,8 @@ const keras = (mode: 'compiled' | 'eager', n: number): Contender => ({
 });
 
 const contenders: Contender[] = [
-  tailor('tailor_native', 'tensorflow', 1, 60),
+  tailor('tailor_native_compiled', 'tensorflow', 1, 120, 'compiled'),
+  tailor('tailor_native_eager', 'tensorflow', 1, 60),
   tailor('tailor_native_2_replicas', 'tensorflow', 2, 60),
   tailor('tailor_wasm_2_replicas', 'wasm', 2, 40),
   keras('compiled', 80),

@@ -2,7 +2,8 @@
 # Sets up a fresh machine: Debian's Fashion-MNIST and Redis where missing (the service can
 # also download the data set, given internet, and use any Redis through REDIS_URL), Chromium
 # for the tests that open the HTML reports, the npm packages, native TensorFlow for tfjs-node
-# (pip and a compiler build it; without them tailor runs on wasm), and the build.
+# (pip and a compiler build it; without them tailor runs on wasm) with its compiled training
+# step, and the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,4 +29,6 @@ fi
 # tfjs-node on TensorFlow 2.21 instead (or says in one line why not: wasm is used then).
 npm ci --no-audit --no-fund
 bash scripts/native-tensorflow.sh
+# The compiled training step: one TensorFlow graph per batch (without it, native trains eagerly).
+bash scripts/native-graph.sh
 npm run build

@@ -1,5 +1,10 @@
 import { type AuthConfig, parseApiKeys } from './api/auth-keys.js';
-import { BACKENDS, type BackendChoice } from './ml/backend-names.js';
+import {
+  BACKENDS,
+  type BackendChoice,
+  TRAINING_STEPS,
+  type TrainingStepChoice,
+} from './ml/backend-names.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -8,6 +13,8 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface Config {
   /** tfjs backend: 'auto' picks the fastest that loads. */
   backend: BackendChoice;
+  /** On a native backend: the whole step as one TensorFlow graph, or tfjs' eager ops. */
+  trainingStep: TrainingStepChoice;
   /** Where Fashion-MNIST is looked for first and downloaded to; uploaded data sets too. */
   dataDir: string;
   /** Parent of each command-line training run's checkpoints. */
@@ -45,6 +52,7 @@ type Env = Record<string, string | undefined>;
 export function readConfig(env: Env = process.env): Config {
   return {
     backend: oneOf(env, 'TAILOR_BACKEND', ['auto', ...BACKENDS], 'auto'),
+    trainingStep: oneOf(env, 'TAILOR_TRAINING_STEP', TRAINING_STEPS, 'auto'),
     dataDir: text(env, 'TAILOR_DATA_DIR', 'data'),
     checkpointDir: text(env, 'TAILOR_CHECKPOINT_DIR', 'checkpoints'),
     artifactDir: text(env, 'TAILOR_ARTIFACT_DIR', 'artifacts'),

@@ -1,6 +1,11 @@
 import { join } from 'node:path';
 import { readConfig } from '../config.js';
-import { BACKENDS, type BackendChoice } from '../ml/backend.js';
+import {
+  BACKENDS,
+  type BackendChoice,
+  TRAINING_STEPS,
+  type TrainingStepChoice,
+} from '../ml/backend.js';
 import { OPTIMIZERS } from '../ml/optimizer.js';
 import type { BatchProgress } from '../ml/train.js';
 import type { DataSource } from '../training/data-source.js';
@@ -103,6 +108,12 @@ const OPTIONS: OptionDoc[] = [
     help: `auto | ${BACKENDS.join(' | ')} (env TAILOR_BACKEND, default auto: the fastest that loads).`,
   },
   {
+    name: 'step',
+    type: 'string',
+    value: 'MODE',
+    help: 'auto | compiled | eager: on native TensorFlow, run each training step as one graph (env TAILOR_TRAINING_STEP, default auto: compiled where it builds).',
+  },
+  {
     name: 'workers',
     type: 'string',
     value: 'N',
@@ -170,6 +181,7 @@ export async function trainCommand(
     testSize: integerOption(values, 'test-size'),
     backend: choiceOption<BackendChoice>(values, 'backend', ['auto', ...BACKENDS], env.backend),
     workers: integerOption(values, 'workers'),
+    step: choiceOption<TrainingStepChoice>(values, 'step', TRAINING_STEPS, env.trainingStep),
     checkpointDir,
     resume: Boolean(values.resume),
     signal,
@@ -183,7 +195,9 @@ export async function trainCommand(
     },
     onEngine: (engine) => {
       const skipped = engine.skipped.length ? `; skipped ${engine.skipped.join(', ')}` : '';
-      report.write(`Backend: ${engine.backend} x${engine.replicas} replica(s)${skipped}\n`);
+      report.write(
+        `Backend: ${engine.backend} x${engine.replicas} replica(s), ${engine.step} step${skipped}\n`,
+      );
     },
     onBatch: (p) => {
       if (p.batch === 1) report.write(`Epoch ${p.epoch}/${p.epochs}\n`);

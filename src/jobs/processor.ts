@@ -60,11 +60,12 @@ export default async function processTraining(
       spec: data.spec,
       ...data.training,
       backend: config.backend,
+      step: config.trainingStep,
       checkpointDir,
       resume: true,
       signal: stop.signal,
       suspend: suspend.signal,
-      onEngine: (e) => progress.engine(e.backend, e.replicas),
+      onEngine: (e) => progress.engine(e.backend, e.replicas, e.step),
       onBatch: (p) => progress.batch(p),
       beforeBatch:
         gate &&

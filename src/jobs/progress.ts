@@ -5,6 +5,8 @@ export interface TrainingProgress {
   stage: 'loading' | 'training' | 'evaluating';
   backend?: string;
   replicas?: number;
+  /** `compiled`: the whole training step runs as one TensorFlow graph. */
+  step?: 'compiled' | 'eager';
   epoch?: number;
   epochs?: number;
   batch?: number;
@@ -21,8 +23,8 @@ export function progressTracker(publish: (p: TrainingProgress) => Promise<void>,
   let last = 0;
   const send = () => publish(state).catch(() => {});
   return {
-    engine(backend: string, replicas: number) {
-      state = { ...state, backend, replicas, stage: 'training' };
+    engine(backend: string, replicas: number, step: TrainingProgress['step']) {
+      state = { ...state, backend, replicas, step, stage: 'training' };
       void send();
     },
     batch(p: BatchProgress) {

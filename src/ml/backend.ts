@@ -8,7 +8,13 @@ import '@tensorflow/tfjs-layers';
 import { oneDnnEnabled } from '../config.js';
 import { BACKENDS, type BackendChoice, type BackendName } from './backend-names.js';
 
-export { BACKENDS, type BackendChoice, type BackendName } from './backend-names.js';
+export {
+  BACKENDS,
+  type BackendChoice,
+  type BackendName,
+  TRAINING_STEPS,
+  type TrainingStepChoice,
+} from './backend-names.js';
 
 // Production mode: no per-op debug checks, and no console banner urging tfjs-node, which
 // the backend report below states plainly instead.

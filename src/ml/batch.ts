@@ -3,13 +3,27 @@ import type { LabelledImageSet } from '../data/types.js';
 
 /** Pixels of the given rows scaled to [0, 1], as the model's NHWC input. */
 export function imageBatch(set: LabelledImageSet, rows: ArrayLike<number>): tf.Tensor4D {
+  return tf.tensor4d(pixelBatch(set, rows), [rows.length, set.height, set.width, 1]);
+}
+
+/** The same pixels as a plain array (row-major NHWC). */
+export function pixelBatch(set: LabelledImageSet, rows: ArrayLike<number>): Float32Array {
   const size = set.height * set.width;
   const pixels = new Float32Array(rows.length * size);
   for (let i = 0; i < rows.length; i++) {
     const from = checkedRow(set, rows[i] as number) * size;
     for (let p = 0; p < size; p++) pixels[i * size + p] = (set.images[from + p] as number) / 255;
   }
-  return tf.tensor4d(pixels, [rows.length, set.height, set.width, 1]);
+  return pixels;
+}
+
+/** Labels of the given rows one-hot, `classes` columns per row. */
+export function oneHotBatch(labels: Int32Array, classes: number): Float32Array {
+  const oneHot = new Float32Array(labels.length * classes);
+  labels.forEach((label, i) => {
+    oneHot[i * classes + label] = 1;
+  });
+  return oneHot;
 }
 
 export function labelBatch(set: LabelledImageSet, rows: ArrayLike<number>): Int32Array {

@@ -10,6 +10,8 @@ export interface TrainingEngine {
   /** Which backend runs the replicas (as selectBackend reports it). */
   readonly backend: string;
   readonly replicas: number;
+  /** One TensorFlow graph per step (compiled/), or tfjs ops one by one. */
+  readonly step: 'compiled' | 'eager';
   trainBatch(rows: Int32Array): Promise<BatchResult>;
   /** Summed loss, predicted labels and top-class probabilities of every row, in row order. */
   evaluate(set: 'val' | 'test'): Promise<EvalResult>;

@@ -11,6 +11,7 @@ import { Replica, type ReplicaOptions } from './replica.js';
 /** Trains in this thread with a single replica. */
 export class LocalEngine implements TrainingEngine {
   readonly replicas = 1;
+  readonly step = 'eager';
   private readonly replica: Replica;
 
   constructor(

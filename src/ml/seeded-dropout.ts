@@ -1,4 +1,4 @@
-import { dropout, serialization, type Tensor, tidy } from '@tensorflow/tfjs-core';
+import { dropout, ones, serialization, type Tensor, tidy } from '@tensorflow/tfjs-core';
 import { layers } from '@tensorflow/tfjs-layers';
 
 const UINT32 = 2 ** 32;
@@ -68,10 +68,25 @@ export class SeededDropout extends layers.Layer {
         throw new Error(`${this.name} expects exactly one input tensor`);
       }
       if (kwargs.training !== true || this.rate === 0) return input;
-      const seed =
-        this.seed === undefined ? undefined : deriveSeed(this.seed, this.trainingCalls++);
-      return dropout(input, this.rate, undefined, seed);
+      return dropout(input, this.rate, undefined, this.nextSeed());
     });
+  }
+
+  /**
+   * What a training call on an input of `shape` would multiply it by (0 or 1/keep per
+   * unit), drawn from the same seed stream: a compiled training step applies it as it is.
+   * Undefined at rate 0, where a training call draws nothing.
+   */
+  trainingMask(shape: number[]): Float32Array | undefined {
+    if (this.rate === 0) return undefined;
+    const mask = tidy(() => dropout(ones(shape), this.rate, undefined, this.nextSeed()));
+    const values = mask.dataSync() as Float32Array;
+    mask.dispose();
+    return values;
+  }
+
+  private nextSeed(): number | undefined {
+    return this.seed === undefined ? undefined : deriveSeed(this.seed, this.trainingCalls++);
   }
 
   override getConfig(): serialization.ConfigDict {

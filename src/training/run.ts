@@ -1,7 +1,7 @@
-import { type BackendChoice, selectBackend } from '../ml/backend.js';
+import { type BackendChoice, selectBackend, type TrainingStepChoice } from '../ml/backend.js';
+import { singleReplicaEngine } from '../ml/compiled/single-engine.js';
 import type { TrainingEngine } from '../ml/engine.js';
 import { type Evaluation, evaluate } from '../ml/evaluate.js';
-import { LocalEngine } from '../ml/local-engine.js';
 import type { OptimizerName } from '../ml/optimizer.js';
 import { ParallelEngine } from '../ml/parallel/parallel-engine.js';
 import { defaultReplicas } from '../ml/replica-count.js';
@@ -33,13 +33,20 @@ export interface TrainingRunOptions extends SplitOptions {
   backend: BackendChoice;
   /** Data-parallel replicas; default: one per core (up to 2) on wasm, else 1. */
   workers?: number;
+  /** How one replica on a native backend runs its step (default auto: compiled where it can). */
+  step?: TrainingStepChoice;
   checkpointDir?: string;
   resume?: boolean;
   signal?: AbortSignal;
   /** Checkpoint at the next batch and stop (see FitOptions.suspend). */
   suspend?: AbortSignal;
   onData?: (data: LoadedData) => void;
-  onEngine?: (engine: { backend: string; replicas: number; skipped: string[] }) => void;
+  onEngine?: (engine: {
+    backend: string;
+    replicas: number;
+    step: TrainingEngine['step'];
+    skipped: string[];
+  }) => void;
   onBatch?: (progress: BatchProgress) => void;
   onEpoch?: (metrics: EpochMetrics) => void;
   onEpochStart?: FitOptions['onEpochStart'];
@@ -51,6 +58,7 @@ export interface TrainingRunResult extends FitResult {
   backend: string;
   classNames: readonly string[];
   replicas: number;
+  step: TrainingEngine['step'];
   /** The held-out test set, evaluated with the final weights. */
   test?: Evaluation;
 }
@@ -109,12 +117,18 @@ function notStarted(data: LoadedData): TrainingRunResult {
     initialBatch: 0,
     backend: 'none',
     replicas: 0,
+    step: 'eager',
     classNames: data.classNames,
   };
 }
 
 function engineInfo(engine: TrainingEngine, data: LoadedData) {
-  return { backend: engine.backend, replicas: engine.replicas, classNames: data.classNames };
+  return {
+    backend: engine.backend,
+    replicas: engine.replicas,
+    step: engine.step,
+    classNames: data.classNames,
+  };
 }
 
 async function startEngine(options: TrainingRunOptions, data: LoadedData): Promise<TrainingEngine> {
@@ -130,7 +144,12 @@ async function startEngine(options: TrainingRunOptions, data: LoadedData): Promi
   const engine =
     workers > 1
       ? await ParallelEngine.start(data, replica, { replicas: workers, backend: report.name })
-      : new LocalEngine(data, replica, report.name);
-  options.onEngine?.({ backend: engine.backend, replicas: engine.replicas, skipped });
+      : singleReplicaEngine(data, replica, report, options.step ?? 'auto', skipped);
+  options.onEngine?.({
+    backend: engine.backend,
+    replicas: engine.replicas,
+    step: engine.step,
+    skipped,
+  });
   return engine;
 }

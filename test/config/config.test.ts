@@ -5,6 +5,7 @@ describe('readConfig', () => {
   it('has working defaults with an empty environment', () => {
     expect(readConfig({})).toEqual({
       backend: 'auto',
+      trainingStep: 'auto',
       dataDir: 'data',
       checkpointDir: 'checkpoints',
       artifactDir: 'artifacts',

@@ -11,6 +11,7 @@ import { toJobData } from '../../src/jobs/training-job.js';
 import { createTrainingWorker } from '../../src/jobs/worker.js';
 import { createFileArtifactStore } from '../../src/store/artifact-store.js';
 import { createModelRegistry } from '../../src/store/model-registry.js';
+import { RUN_NATIVE_TESTS } from '../support/native.js';
 import { removePrefix } from '../support/redis-cleanup.js';
 
 const prefix = `tw-${process.pid}-${Date.now()}`;
@@ -101,5 +102,51 @@ describe('training jobs on BullMQ with a sandboxed processor', () => {
     );
     const stored = (await queue.getJob(job.id as string)) as Job;
     expect(stored.attemptsMade).toBe(1);
+  });
+});
+
+describe.skipIf(!RUN_NATIVE_TESTS)('training jobs on native TensorFlow', () => {
+  const nativePrefix = `${prefix}-native`;
+  let nativeQueue: ReturnType<typeof createTrainingQueue>;
+  let nativeEvents: QueueEvents;
+  let nativeWorker: Worker;
+
+  beforeAll(async () => {
+    nativeQueue = createTrainingQueue({ connection, prefix: nativePrefix });
+    nativeEvents = new QueueEvents(TRAINING_QUEUE, {
+      connection: connection.duplicate(),
+      prefix: nativePrefix,
+    });
+    await nativeEvents.waitUntilReady();
+    nativeWorker = createTrainingWorker({
+      connection: connection.duplicate(),
+      prefix: nativePrefix,
+      concurrency: 1,
+      env: { TAILOR_ARTIFACT_DIR: dir, TAILOR_BACKEND: 'tensorflow' },
+    });
+  });
+
+  afterAll(async () => {
+    await nativeWorker?.close();
+    await nativeEvents?.close();
+    await nativeQueue?.obliterate({ force: true });
+    await nativeQueue?.close();
+    await removePrefix(connection, nativePrefix);
+  });
+
+  it('run the compiled training step by default, and say so in their progress', async () => {
+    const spec = { ...small, training: { ...small.training, seed: 2 } };
+    const job = await enqueueTraining(nativeQueue, toJobData(spec));
+    const result = await job.waitUntilFinished(nativeEvents, 120_000);
+    expect(result.status).toBe('completed');
+    expect(result.backend).toBe('tensorflow');
+    expect(result.step).toBe('compiled');
+    const stored = (await nativeQueue.getJob(job.id as string)) as Job;
+    const progress = stored.progress as TrainingProgress;
+    expect(progress).toMatchObject({ backend: 'tensorflow', step: 'compiled' });
+    // It learned: well above chance (0.1) after two short epochs, and its model serves.
+    expect(result.history[1].val_acc).toBeGreaterThan(0.4);
+    expect(result.test.accuracy).toBeGreaterThan(0.4);
+    expect(result.modelId).toBe(job.id);
   });
 });

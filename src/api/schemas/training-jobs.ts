@@ -25,6 +25,12 @@ const Progress = Type.Object(
     ]),
     backend: Type.Optional(Type.String()),
     replicas: Type.Optional(Type.Integer()),
+    step: Type.Optional(
+      Type.Union([Type.Literal('compiled'), Type.Literal('eager')], {
+        description:
+          'compiled: forward, gradients and update run as one TensorFlow graph per batch (native backends); eager: tfjs ops one by one.',
+      }),
+    ),
     epoch: Type.Optional(Type.Integer()),
     epochs: Type.Optional(Type.Integer()),
     batch: Type.Optional(Type.Integer()),

@@ -20,6 +20,7 @@ type Body = Request extends infer R ? (R extends Request ? Omit<R, 'id'> : never
  * averaged across replicas before each evaluation and export.
  */
 export class ParallelEngine implements TrainingEngine {
+  readonly step = 'eager';
   backend = 'unknown';
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();

@@ -1,0 +1,323 @@
+import type { OptimizerName } from '../optimizer.js';
+import { type ActivationName, convBlockShapes, flattenedSize, type ModelSpec } from '../spec.js';
+import type { GraphAddon } from './graph-addon.js';
+import { attr, GraphBuilder, type GraphVariable } from './graph-builder.js';
+
+/** Keras' BatchNormalization epsilon, as model.ts builds the layers. */
+const BN_EPSILON = 1e-3;
+const FLOAT = attr.type('float32');
+
+/** Placeholders fed on every step. */
+export interface StepFeeds {
+  images: string;
+  /** One-hot labels. */
+  labels: string;
+  /** Rows in the batch, as a float: batch-norm turns TF's unbiased variance into Keras'. */
+  rows: string;
+  /** Weight of the new batch in the moving statistics (see batch-norm-layer.ts). */
+  movingRate: string;
+  /** Per dense block: its dropout mask (already scaled by 1/keep), or none at rate 0. */
+  masks: (string | undefined)[];
+  /** The optimizer's per-step scalars, by name (learning rate, Adam's powers, ...). */
+  scalars: Record<string, string>;
+}
+
+/**
+ * One training step of a spec's model as a TensorFlow graph: forward pass in training mode,
+ * softmax cross-entropy on the logits, gradients by TF_AddGradients, the optimizer's update
+ * and the batch-norm moving statistics, all inside TensorFlow. Weights and optimizer slots
+ * are resource variables named like the tfjs model's weights (`conv0/kernel`) and slots
+ * (`conv0/kernel/m`).
+ */
+export interface TrainingGraph {
+  readonly builder: GraphBuilder;
+  readonly feeds: StepFeeds;
+  readonly loss: string;
+  readonly logits: string;
+  /** Every weight, in the tfjs model's order (trainable and moving statistics). */
+  readonly weights: GraphVariable[];
+  /** Optimizer slots in the saved order of tfjs' optimizer (all m, then all v, ...). */
+  readonly slots: GraphVariable[];
+  /** Ops a training step runs for their effect. */
+  readonly updates: string[];
+}
+
+export function buildTrainingGraph(
+  addon: GraphAddon,
+  spec: ModelSpec,
+  optimizer: OptimizerName,
+): TrainingGraph {
+  const g = new GraphBuilder(addon, addon.createGraph());
+  const [height, width, channels] = spec.inputShape;
+  const feeds: StepFeeds = {
+    images: g.placeholder('images', [-1, height, width, channels]),
+    labels: g.placeholder('labels', [-1, spec.numClasses]),
+    rows: g.placeholder('rows', []),
+    movingRate: g.placeholder('moving_rate', []),
+    masks: [],
+    scalars: {},
+  };
+  const weights: GraphVariable[] = [];
+  const trainable: GraphVariable[] = [];
+  const updates: string[] = [];
+  const weight = (name: string, shape: readonly number[], trains = true) => {
+    const v = g.variable(name, shape);
+    weights.push(v);
+    if (trains) trainable.push(v);
+    return v;
+  };
+
+  /** Keras BatchNormalization in training mode on NHWC `x` of `pixels` positions per row. */
+  const batchNorm = (x: string, name: string, features: number, pixels: number) => {
+    const gamma = weight(`${name}/gamma`, [features]);
+    const beta = weight(`${name}/beta`, [features]);
+    const movingMean = weight(`${name}/moving_mean`, [features], false);
+    const movingVariance = weight(`${name}/moving_variance`, [features], false);
+    const empty = g.constant([], [0]);
+    const bn = g.add(
+      'FusedBatchNormV3',
+      [x, gamma.read, beta.read, empty, empty],
+      {
+        T: FLOAT,
+        U: FLOAT,
+        epsilon: attr.float(BN_EPSILON),
+        data_format: attr.string('NHWC'),
+        is_training: attr.bool(true),
+      },
+      name,
+    );
+    // TF hands out the unbiased batch variance; Keras and tfjs average the biased one.
+    const count = g.float('Mul', [feeds.rows, g.scalar(pixels)]);
+    const biased = g.float('Sub', [g.scalar(1), g.float('Reciprocal', [count])]);
+    const variance = g.float('Mul', [`${bn}:2`, biased]);
+    const move = (v: GraphVariable, batch: string) => {
+      const step = g.float('Mul', [g.float('Sub', [batch, v.read]), feeds.movingRate]);
+      updates.push(g.assignTo(v.handle, g.float('AddV2', [v.read, step]), `${v.name}/update`));
+    };
+    move(movingMean, `${bn}:1`);
+    move(movingVariance, variance);
+    return `${bn}:0`;
+  };
+
+  let x = feeds.images;
+  const shapes = convBlockShapes(spec.inputShape, spec.conv);
+  spec.conv.forEach((block, i) => {
+    const shape = shapes[i];
+    if (!shape) throw new Error(`no shape for conv block ${i}`);
+    const name = `conv${i}`;
+    if (block.pad > 0) {
+      const p = block.pad;
+      x = g.out(
+        'Pad',
+        [x, g.constant([0, 0, p, p, p, p, 0, 0], [4, 2], 'int32')],
+        {
+          T: FLOAT,
+          Tpaddings: attr.type('int32'),
+        },
+        `${name}_pad`,
+      );
+    }
+    const kernel = weight(`${name}/kernel`, [
+      block.filter,
+      block.filter,
+      shape.input[2],
+      block.channels,
+    ]);
+    const bias = weight(`${name}/bias`, [block.channels]);
+    x = g.float(
+      'Conv2D',
+      [x, kernel.read],
+      {
+        strides: attr.ints([1, block.stride, block.stride, 1]),
+        padding: attr.string('VALID'),
+        data_format: attr.string('NHWC'),
+      },
+      name,
+    );
+    x = g.float('BiasAdd', [x, bias.read], { data_format: attr.string('NHWC') });
+    x = batchNorm(x, `${name}_bn`, block.channels, shape.conv[0] * shape.conv[1]);
+    x = activation(g, x, block.activation, `${name}_act`);
+    if (block.pool > 1) {
+      x = g.float(
+        'MaxPool',
+        [x],
+        {
+          ksize: attr.ints([1, block.pool, block.pool, 1]),
+          strides: attr.ints([1, block.pool, block.pool, 1]),
+          padding: attr.string('VALID'),
+          data_format: attr.string('NHWC'),
+        },
+        `${name}_pool`,
+      );
+    }
+  });
+
+  let features = flattenedSize(spec);
+  x = reshape(g, x, [-1, features], 'flatten_1');
+  let logits = '';
+  spec.dense.forEach((block, j) => {
+    const name = `fc${j}`;
+    // FusedBatchNormV3 wants NHWC: each row is one 1x1 pixel with `features` channels.
+    x = reshape(g, batchNorm(reshape(g, x, [-1, 1, 1, features]), `${name}_bn`, features, 1), [
+      -1,
+      features,
+    ]);
+    if (block.dropout > 0) {
+      const mask = g.placeholder(`${name}_drop/mask`, [-1, features]);
+      feeds.masks[j] = mask;
+      x = g.float('Mul', [x, mask], {}, `${name}_drop`);
+    }
+    const kernel = weight(`${name}_act/kernel`, [features, block.neurons]);
+    const bias = weight(`${name}_act/bias`, [block.neurons]);
+    x = g.float(
+      'MatMul',
+      [x, kernel.read],
+      {
+        transpose_a: attr.bool(false),
+        transpose_b: attr.bool(false),
+      },
+      `${name}_act`,
+    );
+    x = g.float('BiasAdd', [x, bias.read], { data_format: attr.string('NHWC') });
+    features = block.neurons;
+    if (j === spec.dense.length - 1) logits = x;
+    else x = activation(g, x, block.activation, `${name}_act/activation`);
+  });
+
+  const entropy = g.add('SoftmaxCrossEntropyWithLogits', [logits, feeds.labels], { T: FLOAT });
+  const loss = g.float(
+    'Mean',
+    [`${entropy}:0`, g.constant([0], [1], 'int32')],
+    {
+      Tidx: attr.type('int32'),
+      keep_dims: attr.bool(false),
+    },
+    'loss',
+  );
+  const grads = g.addon.addGradients(
+    g.graph,
+    [loss],
+    trainable.map((v) => v.read),
+    'gradients',
+  );
+  const slots = applyOptimizer(g, optimizer, trainable, grads, feeds.scalars, updates);
+  return { builder: g, feeds, loss, logits, weights, slots, updates };
+}
+
+function reshape(g: GraphBuilder, x: string, shape: readonly number[], name?: string): string {
+  return g.out(
+    'Reshape',
+    [x, g.constant(shape, [shape.length], 'int32')],
+    {
+      T: FLOAT,
+      Tshape: attr.type('int32'),
+    },
+    name,
+  );
+}
+
+function activation(g: GraphBuilder, x: string, name: ActivationName, opName: string): string {
+  switch (name) {
+    case 'linear':
+      return x;
+    case 'swish':
+      return g.float('Mul', [x, g.float('Sigmoid', [x])], {}, opName);
+    case 'softmax':
+      return g.float('Softmax', [x], {}, opName);
+    default:
+      return g.float(TF_ACTIVATIONS[name], [x], {}, opName);
+  }
+}
+
+const TF_ACTIVATIONS: Record<Exclude<ActivationName, 'linear' | 'swish' | 'softmax'>, string> = {
+  relu: 'Relu',
+  relu6: 'Relu6',
+  elu: 'Elu',
+  selu: 'Selu',
+  tanh: 'Tanh',
+  sigmoid: 'Sigmoid',
+  softplus: 'Softplus',
+  softsign: 'Softsign',
+};
+
+/**
+ * The update of tfjs' optimizer of that name, through TensorFlow's fused training ops.
+ * Adam: TF's ApplyAdam puts epsilon outside the uncorrected √v; fed ε·√(1 − β₂ᵗ) it
+ * computes exactly tfjs' w − lr·m̂/(√v̂ + ε) (see CompiledEngine.stepScalars).
+ */
+function applyOptimizer(
+  g: GraphBuilder,
+  optimizer: OptimizerName,
+  trainable: GraphVariable[],
+  grads: string[],
+  scalars: Record<string, string>,
+  updates: string[],
+): GraphVariable[] {
+  const scalar = (name: string) => {
+    scalars[name] = g.placeholder(`optimizer/${name}`, []);
+    return scalars[name];
+  };
+  const lr = scalar('learningRate');
+  const slotsOf = (suffixes: string[]) =>
+    suffixes.flatMap((suffix) => trainable.map((v) => g.variable(`${v.name}/${suffix}`, v.shape)));
+  const apply = (type: string, v: GraphVariable, inputs: string[]) => {
+    updates.push(
+      g.add(
+        type,
+        [v.handle, ...inputs],
+        { T: FLOAT, use_locking: attr.bool(false) },
+        `${v.name}/apply`,
+      ),
+    );
+  };
+  switch (optimizer) {
+    case 'sgd':
+      trainable.forEach((v, i) => {
+        apply('ResourceApplyGradientDescent', v, [lr, grads[i] as string]);
+      });
+      return [];
+    case 'adam': {
+      const slots = slotsOf(['m', 'v']);
+      const n = trainable.length;
+      const [beta1Power, beta2Power, epsilon] = ['beta1Power', 'beta2Power', 'epsilon'].map(
+        scalar,
+      ) as [string, string, string];
+      const [beta1, beta2] = [g.scalar(0.9), g.scalar(0.999)];
+      trainable.forEach((v, i) => {
+        const m = slots[i] as GraphVariable;
+        const s = slots[n + i] as GraphVariable;
+        apply('ResourceApplyAdam', v, [
+          m.handle,
+          s.handle,
+          beta1Power,
+          beta2Power,
+          lr,
+          beta1,
+          beta2,
+          epsilon,
+          grads[i] as string,
+        ]);
+      });
+      return slots;
+    }
+    case 'rmsprop': {
+      const slots = slotsOf(['rms', 'momentum']);
+      const n = trainable.length;
+      const [rho, momentum, epsilon] = [g.scalar(0.9), g.scalar(0), g.scalar(1e-7)];
+      trainable.forEach((v, i) => {
+        const ms = slots[i] as GraphVariable;
+        const mom = slots[n + i] as GraphVariable;
+        apply('ResourceApplyRMSProp', v, [
+          ms.handle,
+          mom.handle,
+          lr,
+          rho,
+          momentum,
+          epsilon,
+          grads[i] as string,
+        ]);
+      });
+      return slots;
+    }
+  }
+}
