@@ -6,6 +6,7 @@ import { loadFashionMnist, seedSplit } from '../src/data/index.js';
 import { type BackendName, selectBackend } from '../src/ml/backend.js';
 import { CompiledEngine } from '../src/ml/compiled/compiled-engine.js';
 import { loadGraphAddon } from '../src/ml/compiled/graph-addon.js';
+import { sessionConfig } from '../src/ml/compiled/session-config.js';
 import type { TrainingEngine } from '../src/ml/engine.js';
 import { LocalEngine } from '../src/ml/local-engine.js';
 import { ParallelEngine } from '../src/ml/parallel/parallel-engine.js';
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '50' },
     // compiled: the whole step as one TensorFlow graph (native backends only).
     step: { type: 'string', default: 'eager' },
+    // The compiled step's TensorFlow threads (0: every core).
+    threads: { type: 'string', default: '0' },
   },
 });
 const backend = values.backend as BackendName;
@@ -36,7 +39,13 @@ const options = { spec: DEFAULT_SPEC, optimizer: 'adam' as const, seed: 1 };
 function compiled(): TrainingEngine {
   const addon = loadGraphAddon();
   if (addon instanceof Error) throw addon;
-  return new CompiledEngine(addon, data, options, report.name);
+  return new CompiledEngine(
+    addon,
+    data,
+    options,
+    report.name,
+    sessionConfig(Number(values.threads)),
+  );
 }
 const engine: TrainingEngine =
   values.step === 'compiled'
@@ -62,6 +71,7 @@ process.stdout.write(
     detail: report.detail ? `${report.name}: ${report.detail}` : report.name,
     replicas,
     step: values.step,
+    threads: Number(values.threads),
     batchSize,
     batches,
     imagesPerSecond: (batches * batchSize) / seconds,

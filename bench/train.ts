@@ -40,6 +40,7 @@ const tailor = (
   replicas: number,
   n: number,
   step: 'compiled' | 'eager' = 'eager',
+  threads = 0,
 ): Contender => ({
   name,
   command: process.execPath,
@@ -51,6 +52,8 @@ const tailor = (
     String(replicas),
     '--step',
     step,
+    '--threads',
+    String(threads),
     '--batches',
     batches(n),
   ],
@@ -77,6 +80,8 @@ const keras = (mode: 'compiled' | 'eager', n: number): Contender => ({
 
 const contenders: Contender[] = [
   tailor('tailor_native_compiled', 'tensorflow', 1, 120, 'compiled'),
+  // One thread: what training keeps when TAILOR_TRAINING_THREADS leaves a core to predict.
+  tailor('tailor_native_compiled_1_thread', 'tensorflow', 1, 60, 'compiled', 1),
   tailor('tailor_native_eager', 'tensorflow', 1, 60),
   tailor('tailor_native_2_replicas', 'tensorflow', 2, 60),
   tailor('tailor_wasm_2_replicas', 'wasm', 2, 40),

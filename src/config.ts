@@ -15,6 +15,8 @@ export interface Config {
   backend: BackendChoice;
   /** On a native backend: the whole step as one TensorFlow graph, or tfjs' eager ops. */
   trainingStep: TrainingStepChoice;
+  /** Threads of the compiled training step's TensorFlow session; 0: every core. */
+  trainingThreads: number;
   /** Where Fashion-MNIST is looked for first and downloaded to; uploaded data sets too. */
   dataDir: string;
   /** Parent of each command-line training run's checkpoints. */
@@ -53,6 +55,7 @@ export function readConfig(env: Env = process.env): Config {
   return {
     backend: oneOf(env, 'TAILOR_BACKEND', ['auto', ...BACKENDS], 'auto'),
     trainingStep: oneOf(env, 'TAILOR_TRAINING_STEP', TRAINING_STEPS, 'auto'),
+    trainingThreads: integer(env, 'TAILOR_TRAINING_THREADS', 0, 0, 1024),
     dataDir: text(env, 'TAILOR_DATA_DIR', 'data'),
     checkpointDir: text(env, 'TAILOR_CHECKPOINT_DIR', 'checkpoints'),
     artifactDir: text(env, 'TAILOR_ARTIFACT_DIR', 'artifacts'),

@@ -182,6 +182,7 @@ export async function trainCommand(
     backend: choiceOption<BackendChoice>(values, 'backend', ['auto', ...BACKENDS], env.backend),
     workers: integerOption(values, 'workers'),
     step: choiceOption<TrainingStepChoice>(values, 'step', TRAINING_STEPS, env.trainingStep),
+    threads: env.trainingThreads,
     checkpointDir,
     resume: Boolean(values.resume),
     signal,

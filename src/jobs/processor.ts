@@ -61,6 +61,7 @@ export default async function processTraining(
       ...data.training,
       backend: config.backend,
       step: config.trainingStep,
+      threads: config.trainingThreads,
       checkpointDir,
       resume: true,
       signal: stop.signal,

@@ -35,6 +35,8 @@ export interface TrainingRunOptions extends SplitOptions {
   workers?: number;
   /** How one replica on a native backend runs its step (default auto: compiled where it can). */
   step?: TrainingStepChoice;
+  /** Threads of the compiled step's TensorFlow session (default 0: every core). */
+  threads?: number;
   checkpointDir?: string;
   resume?: boolean;
   signal?: AbortSignal;
@@ -144,7 +146,14 @@ async function startEngine(options: TrainingRunOptions, data: LoadedData): Promi
   const engine =
     workers > 1
       ? await ParallelEngine.start(data, replica, { replicas: workers, backend: report.name })
-      : singleReplicaEngine(data, replica, report, options.step ?? 'auto', skipped);
+      : singleReplicaEngine(
+          data,
+          replica,
+          report,
+          options.step ?? 'auto',
+          skipped,
+          options.threads,
+        );
   options.onEngine?.({
     backend: engine.backend,
     replicas: engine.replicas,

@@ -6,6 +6,7 @@ describe('readConfig', () => {
     expect(readConfig({})).toEqual({
       backend: 'auto',
       trainingStep: 'auto',
+      trainingThreads: 0,
       dataDir: 'data',
       checkpointDir: 'checkpoints',
       artifactDir: 'artifacts',

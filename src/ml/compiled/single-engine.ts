@@ -4,6 +4,7 @@ import { LocalEngine } from '../local-engine.js';
 import type { ReplicaOptions } from '../replica.js';
 import { CompiledEngine } from './compiled-engine.js';
 import { loadGraphAddon } from './graph-addon.js';
+import { sessionConfig } from './session-config.js';
 
 /**
  * The engine of a one-replica training process: the compiled step where the backend is
@@ -17,6 +18,7 @@ export function singleReplicaEngine(
   report: BackendReport,
   step: TrainingStepChoice,
   skipped: string[],
+  threads = 0,
 ): TrainingEngine {
   if (step === 'eager') return new LocalEngine(data, options, report.name);
   try {
@@ -25,7 +27,7 @@ export function singleReplicaEngine(
     }
     const addon = loadGraphAddon();
     if (addon instanceof Error) throw addon;
-    return new CompiledEngine(addon, data, options, report.name);
+    return new CompiledEngine(addon, data, options, report.name, sessionConfig(threads));
   } catch (err) {
     const reason = (err as Error).message.split('\n')[0] as string;
     if (step === 'compiled') throw new Error(`compiled training step unavailable: ${reason}`);
