@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { API_KEY_HELP, apiKeyCommand } from './api-key-command.js';
 import { DOCTOR_HELP, doctorCommand } from './doctor-command.js';
+import { GPU_SMOKE_HELP, gpuSmokeCommand } from './gpu-smoke-command.js';
 import { UsageError } from './option-table.js';
 import { SAMPLE_HELP, sampleCommand } from './sample-command.js';
 import { SERVICE_HELP, serviceCommand } from './service-command.js';
@@ -18,6 +19,9 @@ Commands:
   train [options]       Train on Fashion-MNIST (or IDX/CSV files) and report the seed's figures.
   doctor                Report what a worker here would use: backends, TensorFlow, Redis,
                         data and storage.
+  gpu-smoke [--batches N]
+                        Check that training runs on the GPU: backend, TensorFlow, device,
+                        images per second; exits 1 when it would run on the CPU.
   api-key --name NAME --scopes LIST
                         Create an API key and print its TAILOR_API_KEYS entry.
   help [command]        Show help for a command.
@@ -47,6 +51,8 @@ export async function runCli(argv: string[]): Promise<number> {
         return await trainCommand(rest, process.stdout, process.stderr, controller.signal);
       case 'doctor':
         return await doctorCommand(rest, process.stdout);
+      case 'gpu-smoke':
+        return await gpuSmokeCommand(rest, process.stdout);
       case 'api-key':
         return apiKeyCommand(rest, process.stdout, process.stderr);
       case 'serve':
@@ -79,6 +85,7 @@ function helpFor(command: string | undefined): string {
   if (command === 'sample') return SAMPLE_HELP;
   if (command === 'api-key') return API_KEY_HELP;
   if (command === 'doctor') return DOCTOR_HELP;
+  if (command === 'gpu-smoke') return GPU_SMOKE_HELP;
   return HELP;
 }
 
