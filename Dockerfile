@@ -1,24 +1,35 @@
 # syntax=docker/dockerfile:1
 #
-# tailor images. Two runtime targets:
-#   cpu  Debian bookworm + Node 20: wasm backend, plus tfjs-node when its libtensorflow
-#        download works (build arg TFJS_NODE). The default target.
-#   gpu  CUDA 11.2 + cuDNN 8.1 (what tfjs-node-gpu 4.22 / libtensorflow 2.9.1 needs)
-#        + Node 20 + tfjs-node-gpu.
+# tailor images. Two runtime targets, both on TensorFlow 2.21 through its pip wheel's C
+# library (scripts/native-tensorflow.sh links it into tfjs-node and builds the binding):
+#   cpu  Debian bookworm + Node 20: tfjs-node on tensorflow-cpu 2.21 (oneDNN), else wasm
+#        (build arg TFJS_NODE). The default target.
+#   gpu  CUDA 12 + cuDNN 9 runtime (nvidia/cuda, CUDA_IMAGE) + Node 20: tfjs-node-gpu on
+#        tensorflow 2.21, the GPU wheel (built for CUDA 12.5 and cuDNN 9.3; any CUDA 12.x
+#        >= 12.5 and cuDNN 9.x >= 9.3 runtime serves it).
 #
 #   docker build --target cpu -t tailor:cpu .
-#   docker build --target gpu -t tailor:gpu .
+#   docker build --target gpu -t tailor:gpu .        # TAILOR_TF_WHEEL_SHA256 pins the wheel
+#   docker run --rm --gpus all tailor:gpu gpu-smoke   # on the GPU host: trains, prints img/s
+#
+# GPU hosts: an NVIDIA driver of the R525 branch or later (>= 525.60.13 on Linux: CUDA 12's
+# minimum under minor version compatibility) and the NVIDIA Container Toolkit. The
+# nvidia/cuda base image asks the toolkit for a driver of its own CUDA version
+# (NVIDIA_REQUIRE_CUDA: R570 for 12.8, bar the datacenter branches it lists); on an older
+# R525+ driver run with -e NVIDIA_DISABLE_REQUIRE=1. TensorFlow 2.21's kernels are built for
+# compute capability 6.0, 7.0, 8.0, 8.9 and 9.0, plus PTX of 9.0: Pascal to Hopper run them
+# as they are; later GPUs (Blackwell) have the driver JIT-compile the PTX on first use.
+# See docs/deployment.md.
 #
 # Both run `node dist/src/cli.js <command>` under tini as an unprivileged user; the
 # default command is `serve` (the API). See docs/deployment.md.
 
 ARG NODE_VERSION=20
-# The npm that installs. npm 11 applies an install-script policy (allowScripts in
-# package.json, allow-scripts in .npmrc) that decides whether tfjs-node(-gpu) may
-# download libtensorflow; pinning npm keeps that policy the same on every builder.
+# The npm that installs (npm ci, prune, and npx for node-pre-gyp), the same on every builder.
 ARG NPM_VERSION=11.19.1
-# Any image with the CUDA 11.2 runtime libraries and cuDNN 8.1 on glibc >= 2.28 works.
-ARG CUDA_IMAGE=nvidia/cuda:11.2.2-cudnn8-runtime-ubuntu20.04
+# Any image with the CUDA 12 runtime libraries (12.5 or later) and cuDNN 9 (9.3 or later)
+# on glibc >= 2.28 works; TensorFlow loads them by their major versions.
+ARG CUDA_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04
 
 
 # ---------------------------------------------------------------------------------------
@@ -32,13 +43,14 @@ RUN apt-get update \
 
 
 # ---------------------------------------------------------------------------------------
-# toolchain: a pinned npm, and what node-gyp needs should a native addon have no
-# prebuilt binary (node headers come from the image, so node-gyp downloads nothing).
+# toolchain: a pinned npm, what node-gyp needs to build the tfjs-node binding from source
+# (node headers come from the image, so node-gyp downloads nothing), and pip, which fetches
+# the TensorFlow wheel.
 FROM node:${NODE_VERSION}-bookworm-slim AS toolchain
 ARG NPM_VERSION
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ca-certificates python3 make g++ \
+      ca-certificates python3 python3-pip make g++ \
  && rm -rf /var/lib/apt/lists/* \
  && npm install -g "npm@${NPM_VERSION}" --no-audit --no-fund \
  && npm cache clean --force
@@ -49,7 +61,8 @@ WORKDIR /app
 
 # ---------------------------------------------------------------------------------------
 # build: every dependency without install scripts (tsc needs no native code), compile,
-# then drop the dev dependencies. The native backends are built per target below.
+# then drop the dev dependencies. No install script runs in any stage: tfjs-node(-gpu)'s
+# own would download libtensorflow 2.9.1; the native backends are built per target below.
 FROM toolchain AS build
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -60,9 +73,10 @@ RUN npm run build \
 
 
 # ---------------------------------------------------------------------------------------
-# deps-cpu: production node_modules for the cpu image. tfjs-node's install script
-# downloads libtensorflow 2.9.1 (CPU) from storage.googleapis.com; it is the only script
-# allowed to run (the build-only .npmrc below is npm's install-script allow list).
+# deps-cpu: production node_modules for the cpu image, with tfjs-node on TensorFlow 2.21:
+# scripts/native-tensorflow.sh downloads the pinned tensorflow-cpu wheel with pip (checked
+# against its SHA-256), puts its C library and headers in tfjs-node's deps/ and builds the
+# binding from source. The wheel is kept in a build cache between builds.
 #   TFJS_NODE=optional  try it; if it fails the image uses the wasm backend (default)
 #   TFJS_NODE=required  fail the build without it
 #   TFJS_NODE=skip      wasm only (offline builders)
@@ -70,55 +84,63 @@ FROM toolchain AS deps-cpu
 ARG TFJS_NODE=optional
 COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
-RUN set -eu; \
-    echo 'allow-scripts=@tensorflow/tfjs-node' > .npmrc; \
+COPY scripts/native-tensorflow.sh ./scripts/
+RUN --mount=type=cache,target=/root/.cache/tailor-native,sharing=locked \
+    set -eu; \
+    export TAILOR_NATIVE_CACHE=/root/.cache/tailor-native TAILOR_NATIVE_REQUIRED=1; \
     rm -rf node_modules/@tensorflow/tfjs-node-gpu; \
     case "$TFJS_NODE" in \
       skip) rm -rf node_modules/@tensorflow/tfjs-node ;; \
-      required) npm rebuild @tensorflow/tfjs-node; \
-        node -e "require('@tensorflow/tfjs-node')" ;; \
+      required) bash scripts/native-tensorflow.sh cpu ;; \
       optional) \
-        if npm rebuild @tensorflow/tfjs-node && node -e "require('@tensorflow/tfjs-node')"; then :; \
-        else echo 'tfjs-node could not be installed; the cpu image will use the wasm backend' >&2; \
+        if bash scripts/native-tensorflow.sh cpu; then :; \
+        else echo 'the cpu image will use the wasm backend' >&2; \
           rm -rf node_modules/@tensorflow/tfjs-node; fi ;; \
       *) echo "TFJS_NODE must be optional, required or skip (got '$TFJS_NODE')" >&2; exit 1 ;; \
-    esac; \
-    rm .npmrc
+    esac
+# >>> native graph addon: its build goes here, after native-tensorflow.sh, against the same
+# >>> library (bash scripts/native-graph.sh node_modules/@tensorflow/tfjs-node; that package
+# >>> is absent when TFJS_NODE=skip or an optional build fell back to wasm).
 
 
 # ---------------------------------------------------------------------------------------
 # deps-gpu: production node_modules for the gpu image, built on the gpu image's own OS so
-# that a from-source fallback of the addon links against the same glibc. tfjs-node-gpu's
-# install script (libtensorflow 2.9.1 GPU + the prebuilt addon) must run: it is allowed
-# explicitly, and the build fails if it did not produce the addon and the library.
+# that the binding links against the same glibc and libstdc++. The same script links
+# tensorflow 2.21's GPU wheel into tfjs-node-gpu; the build fails if it cannot. The
+# wheel's SHA-256 is checked when given (build arg TAILOR_TF_WHEEL_SHA256); without it
+# the wheel is trusted as pip fetched it over HTTPS from PyPI, and the build log shows its
+# SHA-256 for pinning.
 FROM ${CUDA_IMAGE} AS deps-gpu
 # NVIDIA's apt sources are not needed (the CUDA libraries are already installed).
 RUN rm -f /etc/apt/sources.list.d/cuda*.list /etc/apt/sources.list.d/nvidia-ml*.list \
  && apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ca-certificates python3 make g++ \
+      ca-certificates python3 python3-pip make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=toolchain /usr/local/bin/node /usr/local/bin/node
 COPY --from=toolchain /usr/local/include/node /usr/local/include/node
 COPY --from=toolchain /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/npm
-RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
+ && ln -s ../lib/node_modules/npm/bin/npx-cli.js /usr/local/bin/npx
 ENV npm_config_nodedir=/usr/local \
     npm_config_update_notifier=false
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
-RUN set -eu; \
-    echo 'allow-scripts=@tensorflow/tfjs-node-gpu' > .npmrc; \
+COPY scripts/native-tensorflow.sh ./scripts/
+ARG TAILOR_TF_WHEEL_SHA256=
+RUN --mount=type=cache,target=/root/.cache/tailor-native,sharing=locked \
+    set -eu; \
+    export TAILOR_NATIVE_CACHE=/root/.cache/tailor-native TAILOR_NATIVE_REQUIRED=1; \
     rm -rf node_modules/@tensorflow/tfjs-node; \
-    npm rebuild @tensorflow/tfjs-node-gpu; \
-    ls node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v*/tfjs_binding.node \
-       node_modules/@tensorflow/tfjs-node-gpu/deps/lib/libtensorflow.so.2*; \
-    rm .npmrc
+    bash scripts/native-tensorflow.sh gpu
+# >>> native graph addon: its build goes here, after native-tensorflow.sh, against the same
+# >>> library (bash scripts/native-graph.sh node_modules/@tensorflow/tfjs-node-gpu).
 
 
 # ---------------------------------------------------------------------------------------
-# gpu: CUDA 11.2 + cuDNN 8.1 runtime, Node 20, tfjs-node-gpu. Needs the NVIDIA driver and
-# the NVIDIA Container Toolkit on the host (docker run --gpus all ...).
+# gpu: CUDA 12 + cuDNN 9 runtime, Node 20, tfjs-node-gpu on TensorFlow 2.21. Needs the
+# NVIDIA driver and the NVIDIA Container Toolkit on the host (docker run --gpus all ...).
 FROM ${CUDA_IMAGE} AS gpu
 COPY --from=toolchain /usr/local/bin/node /usr/local/bin/node
 COPY --from=base /usr/bin/tini-static /usr/bin/tini

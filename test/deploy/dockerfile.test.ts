@@ -26,14 +26,27 @@ const dockerfile = parseDockerfile(readRepoFile('Dockerfile'));
 const dockerignore = readRepoFile('.dockerignore');
 /** ENV names the images may set besides tailor's own settings. */
 const PLATFORM_ENV = ['NODE_ENV', 'TF_FORCE_GPU_ALLOW_GROWTH'];
-/** The native tfjs backend each target installs, and the backend it defaults to. */
+/** The native tfjs backend each target builds, how, and the backend it defaults to. */
 const NATIVE = {
-  cpu: { stage: 'deps-cpu', pkg: '@tensorflow/tfjs-node', backend: 'auto' },
-  gpu: { stage: 'deps-gpu', pkg: '@tensorflow/tfjs-node-gpu', backend: 'tensorflow-gpu' },
+  cpu: { stage: 'deps-cpu', pkg: '@tensorflow/tfjs-node', variant: 'cpu', backend: 'auto' },
+  gpu: {
+    stage: 'deps-gpu',
+    pkg: '@tensorflow/tfjs-node-gpu',
+    variant: 'gpu',
+    backend: 'tensorflow-gpu',
+  },
 } as const;
+const NATIVE_SCRIPT = 'scripts/native-tensorflow.sh';
 
 function runs(target: string): string[] {
   return inherited(dockerfile, target, 'RUN').map((i) => i.args);
+}
+
+/** Every instruction of a stage, joined. */
+function stageText(name: string): string {
+  return stage(dockerfile, name)
+    .instructions.map((i) => i.args)
+    .join('\n');
 }
 
 describe('Dockerfile stages', () => {
@@ -51,10 +64,15 @@ describe('Dockerfile stages', () => {
     expect(baseImage(dockerfile, 'cpu')).toBe(`node:${node}-bookworm-slim`);
   });
 
-  it('bases the gpu image on CUDA 11.2 with cuDNN 8, what tfjs-node-gpu 4.22 needs', () => {
+  it("bases the gpu image on a CUDA 12 runtime with cuDNN 9, what TensorFlow 2.21's GPU wheel needs", () => {
     expect(packageJson.optionalDependencies['@tensorflow/tfjs-node-gpu']).toMatch(/^4\.22\./);
     for (const target of ['gpu', 'deps-gpu']) {
-      expect(baseImage(dockerfile, target)).toMatch(/^nvidia\/cuda:11\.2\.\d+-cudnn8-runtime-/);
+      const image = baseImage(dockerfile, target);
+      // nvidia/cuda tags name cuDNN 9 `cudnn` (cuDNN 8 ones say `cudnn8`); the wheel is
+      // built against CUDA 12.5, so the runtime libraries must be 12.5 or later.
+      const tag = /^nvidia\/cuda:12\.(\d+)\.\d+-cudnn9?-runtime-ubuntu(22|24)\.04$/.exec(image);
+      expect(tag, image).not.toBeNull();
+      expect(Number(tag?.[1])).toBeGreaterThanOrEqual(5);
     }
     // The gpu image runs the same Node as the build stage.
     const copies = inherited(dockerfile, 'gpu', 'COPY').map(copyParts);
@@ -66,12 +84,20 @@ describe('Dockerfile stages', () => {
   });
 
   it('compiles with dev dependencies and ships production ones only, without unreviewed scripts', () => {
-    const build = stage(dockerfile, 'build')
-      .instructions.map((i) => i.args)
-      .join('\n');
+    const build = stageText('build');
     expect(build).toMatch(/npm ci --ignore-scripts/);
     expect(build).toMatch(/npm run build/);
     expect(build).toMatch(/npm prune --omit=dev/);
+  });
+
+  it('runs no install script anywhere and downloads no libtensorflow 2.9.1', () => {
+    const all = dockerfile.stages.flatMap((s) => s.instructions.map((i) => i.args)).join('\n');
+    // Every npm command that installs into the project skips install scripts.
+    for (const match of all.matchAll(/npm (ci|install|prune)\b[^;&|]*/g)) {
+      if (match[0].includes(' -g ')) continue; // the global npm upgrade in toolchain
+      expect(match[0]).toContain('--ignore-scripts');
+    }
+    expect(all).not.toMatch(/npm rebuild|allow-scripts|storage\.googleapis\.com|libtensorflow-/);
   });
 });
 
@@ -150,8 +176,8 @@ describe.each(TARGETS)('the %s image', (target) => {
     expect(installs || copies).toBe(true);
   });
 
-  it(`allows exactly one install script: ${NATIVE[target].pkg}'s`, () => {
-    const { stage: depsStage, pkg } = NATIVE[target];
+  it(`builds ${NATIVE[target].pkg} on TensorFlow 2.21 with ${NATIVE_SCRIPT} ${NATIVE[target].variant}`, () => {
+    const { stage: depsStage, pkg, variant } = NATIVE[target];
     expect(packageJson.optionalDependencies[pkg]).toBeDefined();
     const copies = inherited(dockerfile, target, 'COPY').map(copyParts);
     expect(copies).toContainEqual({
@@ -159,16 +185,44 @@ describe.each(TARGETS)('the %s image', (target) => {
       sources: ['/app/node_modules'],
       destination: './node_modules',
     });
-    const deps = stage(dockerfile, depsStage)
-      .instructions.map((i) => i.args)
-      .join('\n');
-    // npm's install-script allow list lives in .npmrc (a CLI --allow-scripts is refused in
-    // a project), written for the rebuild only.
-    expect(deps).toContain(`echo 'allow-scripts=${pkg}' > .npmrc`);
-    expect(deps).toContain(`npm rebuild ${pkg}`);
-    expect(deps).toContain('rm .npmrc');
+    expect(stage(dockerfile, depsStage).instructions.map((i) => copyParts(i))).toContainEqual({
+      from: undefined,
+      sources: [NATIVE_SCRIPT],
+      destination: './scripts/',
+    });
+    const deps = stageText(depsStage);
+    expect(deps).toMatch(new RegExp(`bash ${NATIVE_SCRIPT} ${variant}(?![\\w-])`));
+    // A missing piece fails the script (the cpu stage then falls back to wasm, by choice).
+    expect(deps).toContain('TAILOR_NATIVE_REQUIRED=1');
     const other = target === 'cpu' ? NATIVE.gpu.pkg : NATIVE.cpu.pkg;
     expect(deps).toMatch(new RegExp(`rm -rf node_modules/${other}(?![\\w-])`));
+  });
+});
+
+describe(`${NATIVE_SCRIPT}, as the images call it`, () => {
+  const script = readRepoFile(NATIVE_SCRIPT);
+
+  it('pins TensorFlow 2.21.0 and tfjs-node 4.22, matching package.json', () => {
+    expect(script).toMatch(/^TF_VERSION=2\.21\.0$/m);
+    const tfjsNode = /^TFJS_NODE_VERSION=(\S+)$/m.exec(script)?.[1];
+    expect(tfjsNode).toBe(packageJson.optionalDependencies['@tensorflow/tfjs-node']);
+    expect(tfjsNode).toBe(packageJson.optionalDependencies['@tensorflow/tfjs-node-gpu']);
+  });
+
+  it('takes tensorflow-cpu, checksum pinned, for cpu and the tensorflow GPU wheel for gpu', () => {
+    const cpu = /^ {2}cpu\)\n([\s\S]*?);;$/m.exec(script)?.[1] ?? '';
+    const gpu = /^ {2}gpu\)\n([\s\S]*?);;$/m.exec(script)?.[1] ?? '';
+    expect(cpu).toMatch(/DIST=tensorflow-cpu\n/);
+    expect(cpu).toMatch(/PKG_NAME=@tensorflow\/tfjs-node\n/);
+    expect(cpu).toMatch(/PINNED_SHA256=[0-9a-f]{64}\n/);
+    expect(gpu).toMatch(/DIST=tensorflow\n/);
+    expect(gpu).toMatch(/PKG_NAME=@tensorflow\/tfjs-node-gpu\n/);
+    // Not readable offline: checked when the build passes TAILOR_TF_WHEEL_SHA256.
+    expect(gpu).toMatch(/PINNED_SHA256=\n/);
+    expect(script).toContain('TAILOR_TF_WHEEL_SHA256');
+    const depsGpu = stage(dockerfile, 'deps-gpu').instructions;
+    const args = depsGpu.filter((i) => i.keyword === 'ARG').map((i) => i.args.split('=')[0]);
+    expect(args).toContain('TAILOR_TF_WHEEL_SHA256');
   });
 });
 
@@ -187,6 +241,7 @@ describe('.dockerignore', () => {
       .filter((c) => c.from === undefined)
       .flatMap((c) => c.sources);
     expect(sources).toEqual(expect.arrayContaining(['package-lock.json', 'src']));
+    expect(sources).toContain(NATIVE_SCRIPT);
     for (const source of [...sources, 'src/cli.ts', 'src/cli/run-cli.ts']) {
       expect(dockerignored(source, dockerignore), source).toBe(false);
     }
@@ -207,6 +262,10 @@ describe('.dockerignore', () => {
       'checkpoints/run/latest.json',
       'test/deploy/dockerfile.test.ts',
       'docker-compose.yml',
+      // Only the script the deps stages run: not setup, tests or build caches.
+      'scripts/setup.sh',
+      'scripts/test.sh',
+      '.cache/native/tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl',
     ];
     for (const path of outside) expect(dockerignored(path, dockerignore), path).toBe(true);
   });
