@@ -84,7 +84,8 @@ FROM toolchain AS deps-cpu
 ARG TFJS_NODE=optional
 COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
-COPY scripts/native-tensorflow.sh ./scripts/
+COPY scripts/native-tensorflow.sh scripts/native-graph.sh ./scripts/
+COPY native/tailor_graph.cc ./native/
 RUN --mount=type=cache,target=/root/.cache/tailor-native,sharing=locked \
     set -eu; \
     export TAILOR_NATIVE_CACHE=/root/.cache/tailor-native TAILOR_NATIVE_REQUIRED=1; \
@@ -98,9 +99,12 @@ RUN --mount=type=cache,target=/root/.cache/tailor-native,sharing=locked \
           rm -rf node_modules/@tensorflow/tfjs-node; fi ;; \
       *) echo "TFJS_NODE must be optional, required or skip (got '$TFJS_NODE')" >&2; exit 1 ;; \
     esac
-# >>> native graph addon: its build goes here, after native-tensorflow.sh, against the same
-# >>> library (bash scripts/native-graph.sh node_modules/@tensorflow/tfjs-node; that package
-# >>> is absent when TFJS_NODE=skip or an optional build fell back to wasm).
+# The compiled training step (one TensorFlow graph per batch), linked against the same
+# library; without tfjs-node (TFJS_NODE=skip, or a fallback to wasm) there is nothing to
+# build and native/build stays empty.
+RUN mkdir -p native/build \
+ && if [ -d node_modules/@tensorflow/tfjs-node ]; then \
+      bash scripts/native-graph.sh node_modules/@tensorflow/tfjs-node; fi
 
 
 # ---------------------------------------------------------------------------------------
@@ -127,15 +131,17 @@ ENV npm_config_nodedir=/usr/local \
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY --from=build /app/node_modules ./node_modules
-COPY scripts/native-tensorflow.sh ./scripts/
+COPY scripts/native-tensorflow.sh scripts/native-graph.sh ./scripts/
+COPY native/tailor_graph.cc ./native/
 ARG TAILOR_TF_WHEEL_SHA256=
 RUN --mount=type=cache,target=/root/.cache/tailor-native,sharing=locked \
     set -eu; \
     export TAILOR_NATIVE_CACHE=/root/.cache/tailor-native TAILOR_NATIVE_REQUIRED=1; \
     rm -rf node_modules/@tensorflow/tfjs-node; \
     bash scripts/native-tensorflow.sh gpu
-# >>> native graph addon: its build goes here, after native-tensorflow.sh, against the same
-# >>> library (bash scripts/native-graph.sh node_modules/@tensorflow/tfjs-node-gpu).
+# The compiled training step, linked against the GPU library.
+RUN mkdir -p native/build \
+ && bash scripts/native-graph.sh node_modules/@tensorflow/tfjs-node-gpu
 
 
 # ---------------------------------------------------------------------------------------
@@ -153,6 +159,7 @@ RUN groupadd --gid 10001 tailor \
 WORKDIR /app
 COPY package.json ./
 COPY --from=deps-gpu /app/node_modules ./node_modules
+COPY --from=deps-gpu /app/native/build ./native/build
 COPY --from=build /app/dist ./dist
 # TF_FORCE_GPU_ALLOW_GROWTH: each training job runs in its own process (BullMQ sandbox);
 # without it the first one would reserve all GPU memory.
@@ -184,6 +191,7 @@ RUN groupadd --gid 10001 tailor \
 WORKDIR /app
 COPY package.json ./
 COPY --from=deps-cpu /app/node_modules ./node_modules
+COPY --from=deps-cpu /app/native/build ./native/build
 COPY --from=build /app/dist ./dist
 ENV NODE_ENV=production \
     TAILOR_BACKEND=auto \

@@ -187,10 +187,17 @@ describe.each(TARGETS)('the %s image', (target) => {
     });
     expect(stage(dockerfile, depsStage).instructions.map((i) => copyParts(i))).toContainEqual({
       from: undefined,
-      sources: [NATIVE_SCRIPT],
+      sources: [NATIVE_SCRIPT, 'scripts/native-graph.sh'],
       destination: './scripts/',
     });
     const deps = stageText(depsStage);
+    // The compiled training step, against the same package's TensorFlow, shipped with it.
+    expect(deps).toMatch(new RegExp(`bash scripts/native-graph.sh node_modules/${pkg}(?![\\w-])`));
+    expect(copies).toContainEqual({
+      from: depsStage,
+      sources: ['/app/native/build'],
+      destination: './native/build',
+    });
     expect(deps).toMatch(new RegExp(`bash ${NATIVE_SCRIPT} ${variant}(?![\\w-])`));
     // A missing piece fails the script (the cpu stage then falls back to wasm, by choice).
     expect(deps).toContain('TAILOR_NATIVE_REQUIRED=1');
@@ -242,6 +249,9 @@ describe('.dockerignore', () => {
       .flatMap((c) => c.sources);
     expect(sources).toEqual(expect.arrayContaining(['package-lock.json', 'src']));
     expect(sources).toContain(NATIVE_SCRIPT);
+    expect(sources).toEqual(
+      expect.arrayContaining(['scripts/native-graph.sh', 'native/tailor_graph.cc']),
+    );
     for (const source of [...sources, 'src/cli.ts', 'src/cli/run-cli.ts']) {
       expect(dockerignored(source, dockerignore), source).toBe(false);
     }
@@ -266,6 +276,8 @@ describe('.dockerignore', () => {
       'scripts/setup.sh',
       'scripts/test.sh',
       '.cache/native/tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl',
+      // The addon as built for the host: each image builds its own.
+      'native/build/tailor_graph.node',
     ];
     for (const path of outside) expect(dockerignored(path, dockerignore), path).toBe(true);
   });
