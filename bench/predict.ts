@@ -1,17 +1,22 @@
 // /predict benchmark: requests per second and p50/p99 latency of single-image JSON
-// requests from concurrent clients over real HTTP, next to the raw model's images per
+// requests from concurrent clients (a process of their own) over real HTTP, next to the raw model's images per
 // second at batch 1 measured in the same run (same model, same backend, no HTTP), for
 // native TensorFlow (where it loads) and wasm one after the other. Prints a table per
 // backend, the native/wasm ratios, then one JSON line.
+
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { Redis } from 'ioredis';
 import { buildApp } from '../src/app.js';
 import { loadFashionMnist } from '../src/data/index.js';
 import { createPredictorPool } from '../src/inference/predictor-pool.js';
 import { type BackendName, selectBackend } from '../src/ml/backend.js';
+import { CompiledForward } from '../src/ml/compiled/forward-graph.js';
+import { loadGraphAddon } from '../src/ml/compiled/graph-addon.js';
 import { createModel } from '../src/ml/model.js';
 import { exportModel } from '../src/ml/model-state.js';
 import { DEFAULT_SPEC } from '../src/ml/spec.js';
@@ -19,14 +24,13 @@ import { createFileArtifactStore } from '../src/store/artifact-store.js';
 import { saveModelDir } from '../src/store/checkpoints.js';
 import { createModelRegistry } from '../src/store/model-registry.js';
 
+const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
 const REQUESTS = quick ? 60 : 400;
 const CONCURRENCY = [1, 4, 16];
 
 const { test } = await loadFashionMnist({ dataDir: 'data', download: false });
 const image = (i: number) => Array.from(test.images.subarray(i * 784, (i + 1) * 784));
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 
 interface Level {
   clients: number;
@@ -70,6 +74,18 @@ async function measure(name: BackendName) {
   const rawStarted = performance.now();
   for (let i = 0; i < runs; i++) one(i);
   const raw = runs / ((performance.now() - rawStarted) / 1000);
+  // What the inference threads run on native TensorFlow: the forward pass as one graph.
+  const addon = backend.tfjsName === 'tensorflow' ? loadGraphAddon() : undefined;
+  let rawCompiled: number | undefined;
+  if (addon && !(addon instanceof Error)) {
+    const forward = CompiledForward.build(addon, model);
+    const input = (i: number) => Float32Array.from(image(i), (v) => v / 255);
+    for (let i = 0; i < 10; i++) forward.predict(input(i), 1);
+    const started = performance.now();
+    for (let i = 0; i < runs; i++) forward.predict(input(i), 1);
+    rawCompiled = runs / ((performance.now() - started) / 1000);
+    forward.dispose();
+  }
   model.dispose();
 
   const pool = createPredictorPool({ registry, store, workers: 1, backend: backend.name });
@@ -78,37 +94,26 @@ async function measure(name: BackendName) {
     { logger: false },
   );
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  async function predictOnce(i: number): Promise<number> {
-    const started = performance.now();
-    const res = await fetch(`${url}/v1/models/bench/predict`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ instances: [image(i % test.count)] }),
-    });
-    if (res.status !== 200) throw new Error(`predict answered ${res.status}: ${await res.text()}`);
-    await res.json();
-    return performance.now() - started;
-  }
-
+  // The callers run in a process of their own, as other services would: in this one their
+  // own HTTP work would share the server's event loop and cap both backends alike.
   const levels: Level[] = [];
-  for (let i = 0; i < 20; i++) await predictOnce(i); // warm the model into the worker
   for (const clients of CONCURRENCY) {
-    const latencies: number[] = [];
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (next < REQUESTS) latencies.push(await predictOnce(next++));
-      }),
+    const { stdout } = await run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'bench/predict-clients.ts',
+        '--url',
+        `${url}/v1/models/bench/predict`,
+        '--clients',
+        String(clients),
+        '--requests',
+        String(REQUESTS),
+      ],
+      { maxBuffer: 1 << 20 },
     );
-    const seconds = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
-    levels.push({
-      clients,
-      requestsPerSecond: REQUESTS / seconds,
-      p50ms: percentile(latencies, 50),
-      p99ms: percentile(latencies, 99),
-    });
+    levels.push(JSON.parse(stdout.trim().split('\n').at(-1) as string) as Level);
   }
 
   await app.close();
@@ -117,7 +122,13 @@ async function measure(name: BackendName) {
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
   await rm(dir, { recursive: true, force: true });
-  return { backend: backend.name, detail: backend.detail, rawImagesPerSecond: raw, levels };
+  return {
+    backend: backend.name,
+    detail: backend.detail,
+    rawImagesPerSecond: raw,
+    rawCompiledImagesPerSecond: rawCompiled,
+    levels,
+  };
 }
 
 const results = [];
@@ -130,7 +141,11 @@ for (const name of ['tensorflow', 'wasm'] as const) {
 }
 for (const r of results) {
   process.stdout.write(
-    `raw model, batch 1, ${r.backend}${r.detail ? ` (${r.detail})` : ''}: ${r.rawImagesPerSecond.toFixed(1)} images/s\n`,
+    `raw model, batch 1, ${r.backend}${r.detail ? ` (${r.detail})` : ''}: ${r.rawImagesPerSecond.toFixed(1)} images/s` +
+      (r.rawCompiledImagesPerSecond
+        ? `; compiled forward graph: ${r.rawCompiledImagesPerSecond.toFixed(1)} images/s`
+        : '') +
+      '\n',
   );
   for (const l of r.levels) {
     process.stdout.write(

@@ -17,6 +17,8 @@ export interface Config {
   trainingStep: TrainingStepChoice;
   /** Threads of the compiled training step's TensorFlow session; 0: every core. */
   trainingThreads: number;
+  /** Threads of each compiled forward pass that serves predict (native backends); 0: every core. */
+  inferenceThreads: number;
   /** Where Fashion-MNIST is looked for first and downloaded to; uploaded data sets too. */
   dataDir: string;
   /** Parent of each command-line training run's checkpoints. */
@@ -56,6 +58,7 @@ export function readConfig(env: Env = process.env): Config {
     backend: oneOf(env, 'TAILOR_BACKEND', ['auto', ...BACKENDS], 'auto'),
     trainingStep: oneOf(env, 'TAILOR_TRAINING_STEP', TRAINING_STEPS, 'auto'),
     trainingThreads: integer(env, 'TAILOR_TRAINING_THREADS', 0, 0, 1024),
+    inferenceThreads: integer(env, 'TAILOR_INFERENCE_THREADS', 1, 0, 1024),
     dataDir: text(env, 'TAILOR_DATA_DIR', 'data'),
     checkpointDir: text(env, 'TAILOR_CHECKPOINT_DIR', 'checkpoints'),
     artifactDir: text(env, 'TAILOR_ARTIFACT_DIR', 'artifacts'),

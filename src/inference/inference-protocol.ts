@@ -7,6 +7,8 @@ export interface InferenceWorkerData {
   backend: BackendChoice;
   /** Largest batch one forward pass takes; bigger requests are run in slices of this size. */
   batchSize: number;
+  /** TensorFlow threads of each compiled forward pass (native backends); 0: every core. */
+  tensorflowThreads: number;
 }
 
 /**
@@ -43,6 +45,8 @@ export interface InferenceWorkerStats {
   numTensors: number;
   /** Loaded model keys. */
   models: string[];
+  /** Those whose forward pass runs as one TensorFlow graph (native backends). */
+  compiled: string[];
   /** Forward passes run so far; fewer than requests when micro-batching merged some. */
   batches: number;
 }

@@ -2,6 +2,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
 import { selectBackend } from '../ml/backend.js';
+import { CompiledForward } from '../ml/compiled/forward-graph.js';
+import { loadGraphAddon } from '../ml/compiled/graph-addon.js';
 import type { ModelArtifacts } from '../ml/model-state.js';
 import type {
   InferenceReady,
@@ -22,7 +24,19 @@ if (!port) throw new Error('inference-worker must run in a worker thread');
 
 const report = await selectBackend(data.backend);
 const models = new Map<string, LayersModel>();
+/** On native TensorFlow: each model's forward pass as one graph, where it compiles. */
+const compiled = new Map<string, CompiledForward>();
+const addon = report.tfjsName === 'tensorflow' ? loadGraphAddon() : undefined;
 let batches = 0;
+
+function compile(key: string, model: LayersModel): void {
+  if (!addon || addon instanceof Error) return;
+  try {
+    compiled.set(key, CompiledForward.build(addon, model, data.tensorflowThreads));
+  } catch {
+    // A layer the graph does not cover: this model predicts through tfjs.
+  }
+}
 
 function build(artifacts: ModelArtifacts): Promise<LayersModel> {
   return loadLayersModel(
@@ -38,10 +52,14 @@ async function predict(request: Extract<InferenceRequest, { type: 'predict' }>) 
   for (const key of request.evict) {
     models.get(key)?.dispose();
     models.delete(key);
+    compiled.get(key)?.dispose();
+    compiled.delete(key);
   }
   // Two dispatches may both carry a model the worker did not have; the first one loads it.
   if (request.load && !models.has(request.model)) {
-    models.set(request.model, await build(request.load));
+    const built = await build(request.load);
+    models.set(request.model, built);
+    compile(request.model, built);
   }
   const model = models.get(request.model);
   if (!model) throw new Error(`model '${request.model}' is not loaded in this worker`);
@@ -51,18 +69,46 @@ async function predict(request: Extract<InferenceRequest, { type: 'predict' }>) 
     throw new Error(`expected ${request.count} inputs of ${size} values (${shape.join('x')})`);
   }
   batches++;
-  let numClasses = 0;
-  const probabilities = tf.tidy(() => {
-    const x = tf.tensor(request.inputs, [request.count, ...shape]);
-    const y = model.predict(x, { batchSize: data.batchSize }) as tf.Tensor;
-    numClasses = y.shape[1] ?? 0;
-    // A copy: the backend may hand out a view of its own memory, which must not be transferred.
-    return new Float32Array(y.dataSync());
-  });
+  const graph = compiled.get(request.model);
+  const probabilities = graph
+    ? predictCompiled(graph, request.inputs, request.count, size)
+    : predictTfjs(model, request.inputs, request.count, shape);
+  const numClasses = probabilities.length / request.count;
   const saliency = request.explain
     ? explainBatch(model, request.inputs, shape, probabilities, numClasses)
     : undefined;
   return { probabilities, numClasses, saliency } satisfies PredictOutput;
+}
+
+/** In chunks of at most `data.batchSize` rows, as tfjs' predict bounds its memory. */
+function predictCompiled(
+  graph: CompiledForward,
+  inputs: Float32Array,
+  count: number,
+  size: number,
+) {
+  const parts: Float32Array[] = [];
+  for (let start = 0; start < count; start += data.batchSize) {
+    const rows = Math.min(data.batchSize, count - start);
+    parts.push(graph.predict(inputs.subarray(start * size, (start + rows) * size), rows));
+  }
+  if (parts.length === 1) return parts[0] as Float32Array;
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function predictTfjs(model: LayersModel, inputs: Float32Array, count: number, shape: number[]) {
+  return tf.tidy(() => {
+    const x = tf.tensor(inputs, [count, ...shape]);
+    const y = model.predict(x, { batchSize: data.batchSize }) as tf.Tensor;
+    // A copy: the backend may hand out a view of its own memory, which must not be transferred.
+    return new Float32Array(y.dataSync());
+  });
 }
 
 function stats(): InferenceWorkerStats {
@@ -70,6 +116,7 @@ function stats(): InferenceWorkerStats {
     backend: report.name,
     numTensors: tf.memory().numTensors,
     models: [...models.keys()],
+    compiled: [...compiled.keys()],
     batches,
   };
 }

@@ -23,6 +23,8 @@ export interface PredictorPoolOptions {
   /** Models each worker keeps loaded, least recently used dropped first; default 3. */
   cacheSize?: number;
   backend?: BackendChoice;
+  /** TensorFlow threads per compiled forward pass on the native backends; default 1. */
+  tensorflowThreads?: number;
 }
 
 export interface PredictorPool extends Predictor {
@@ -60,11 +62,12 @@ interface Output {
  * among the least recently used beyond `cacheSize`.
  */
 export function createPredictorPool(options: PredictorPoolOptions): PredictorPool {
-  const { registry, store, backend = 'auto' } = options;
+  const { registry, store, backend = 'auto', tensorflowThreads = 1 } = options;
   const workers = positive(options.workers ?? 1, 'workers');
   const maxBatch = positive(options.maxBatch ?? 64, 'maxBatch');
   const cacheSize = positive(options.cacheSize ?? 3, 'cacheSize');
-  const spawn = () => new InferenceThread({ backend, batchSize: maxBatch }, cacheSize);
+  const spawn = () =>
+    new InferenceThread({ backend, batchSize: maxBatch, tensorflowThreads }, cacheSize);
   const threads = Array.from({ length: workers }, spawn);
   const reading = new Map<string, Promise<ModelArtifacts>>();
   let closed = false;

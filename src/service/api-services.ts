@@ -26,7 +26,12 @@ export function createApiServices(config: Config, redisUrl: string, version: str
   const registry = createModelRegistry({ redis, prefix: config.queuePrefix });
   const store = createFileArtifactStore(join(config.artifactDir, 'models'));
   // Inference runs in a worker thread, so the event loop keeps answering while it works.
-  const predictor = createPredictorPool({ registry, store, backend: config.backend });
+  const predictor = createPredictorPool({
+    registry,
+    store,
+    backend: config.backend,
+    tensorflowThreads: config.inferenceThreads,
+  });
   const datasets = createDatasetStore(datasetDir(config));
   const trainingJobs = createTrainingJobs(
     queue,

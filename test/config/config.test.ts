@@ -7,6 +7,7 @@ describe('readConfig', () => {
       backend: 'auto',
       trainingStep: 'auto',
       trainingThreads: 0,
+      inferenceThreads: 1,
       dataDir: 'data',
       checkpointDir: 'checkpoints',
       artifactDir: 'artifacts',

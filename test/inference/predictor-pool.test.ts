@@ -138,6 +138,10 @@ describe('createPredictorPool', () => {
     expect(after.map((s) => s.numTensors)).toEqual(before.map((s) => s.numTensors));
     // `auto`, the pool's default: native TensorFlow where it is installed, else wasm.
     expect(after.every((s) => s.backend === AUTO_BACKEND)).toBe(true);
+    // On native TensorFlow each model's forward pass runs as one compiled graph.
+    const compiled = AUTO_BACKEND === 'tensorflow' ? ['model-a', 'model-b'] : [];
+    for (const s of after)
+      expect(s.compiled.sort()).toEqual(compiled.filter((m) => s.models.includes(m)));
   });
 
   it('rejects unknown models with the registry error and wrong input sizes with InputError', async () => {

@@ -1,7 +1,16 @@
 import type { OptimizerName } from '../optimizer.js';
-import { type ActivationName, convBlockShapes, flattenedSize, type ModelSpec } from '../spec.js';
+import { convBlockShapes, flattenedSize, type ModelSpec } from '../spec.js';
 import type { GraphAddon } from './graph-addon.js';
 import { attr, GraphBuilder, type GraphVariable } from './graph-builder.js';
+import {
+  activation,
+  conv2d,
+  dense,
+  fusedBatchNorm,
+  maxPool,
+  reshape,
+  zeroPad,
+} from './graph-layers.js';
 
 /** Keras' BatchNormalization epsilon, as model.ts builds the layers. */
 const BN_EPSILON = 1e-3;
@@ -74,18 +83,7 @@ export function buildTrainingGraph(
     const movingMean = weight(`${name}/moving_mean`, [features], false);
     const movingVariance = weight(`${name}/moving_variance`, [features], false);
     const empty = g.constant([], [0]);
-    const bn = g.add(
-      'FusedBatchNormV3',
-      [x, gamma.read, beta.read, empty, empty],
-      {
-        T: FLOAT,
-        U: FLOAT,
-        epsilon: attr.float(BN_EPSILON),
-        data_format: attr.string('NHWC'),
-        is_training: attr.bool(true),
-      },
-      name,
-    );
+    const bn = fusedBatchNorm(g, [x, gamma.read, beta.read, empty, empty], BN_EPSILON, true, name);
     // TF hands out the unbiased batch variance; Keras and tfjs average the biased one.
     const count = g.float('Mul', [feeds.rows, g.scalar(pixels)]);
     const biased = g.float('Sub', [g.scalar(1), g.float('Reciprocal', [count])]);
@@ -105,18 +103,8 @@ export function buildTrainingGraph(
     const shape = shapes[i];
     if (!shape) throw new Error(`no shape for conv block ${i}`);
     const name = `conv${i}`;
-    if (block.pad > 0) {
-      const p = block.pad;
-      x = g.out(
-        'Pad',
-        [x, g.constant([0, 0, p, p, p, p, 0, 0], [4, 2], 'int32')],
-        {
-          T: FLOAT,
-          Tpaddings: attr.type('int32'),
-        },
-        `${name}_pad`,
-      );
-    }
+    const p = block.pad;
+    if (p > 0) x = zeroPad(g, x, [p, p, p, p], `${name}_pad`);
     const kernel = weight(`${name}/kernel`, [
       block.filter,
       block.filter,
@@ -124,32 +112,10 @@ export function buildTrainingGraph(
       block.channels,
     ]);
     const bias = weight(`${name}/bias`, [block.channels]);
-    x = g.float(
-      'Conv2D',
-      [x, kernel.read],
-      {
-        strides: attr.ints([1, block.stride, block.stride, 1]),
-        padding: attr.string('VALID'),
-        data_format: attr.string('NHWC'),
-      },
-      name,
-    );
-    x = g.float('BiasAdd', [x, bias.read], { data_format: attr.string('NHWC') });
+    x = conv2d(g, x, kernel.read, bias.read, block.stride, name);
     x = batchNorm(x, `${name}_bn`, block.channels, shape.conv[0] * shape.conv[1]);
     x = activation(g, x, block.activation, `${name}_act`);
-    if (block.pool > 1) {
-      x = g.float(
-        'MaxPool',
-        [x],
-        {
-          ksize: attr.ints([1, block.pool, block.pool, 1]),
-          strides: attr.ints([1, block.pool, block.pool, 1]),
-          padding: attr.string('VALID'),
-          data_format: attr.string('NHWC'),
-        },
-        `${name}_pool`,
-      );
-    }
+    if (block.pool > 1) x = maxPool(g, x, block.pool, block.pool, `${name}_pool`);
   });
 
   let features = flattenedSize(spec);
@@ -169,16 +135,7 @@ export function buildTrainingGraph(
     }
     const kernel = weight(`${name}_act/kernel`, [features, block.neurons]);
     const bias = weight(`${name}_act/bias`, [block.neurons]);
-    x = g.float(
-      'MatMul',
-      [x, kernel.read],
-      {
-        transpose_a: attr.bool(false),
-        transpose_b: attr.bool(false),
-      },
-      `${name}_act`,
-    );
-    x = g.float('BiasAdd', [x, bias.read], { data_format: attr.string('NHWC') });
+    x = dense(g, x, kernel.read, bias.read, `${name}_act`);
     features = block.neurons;
     if (j === spec.dense.length - 1) logits = x;
     else x = activation(g, x, block.activation, `${name}_act/activation`);
@@ -203,42 +160,6 @@ export function buildTrainingGraph(
   const slots = applyOptimizer(g, optimizer, trainable, grads, feeds.scalars, updates);
   return { builder: g, feeds, loss, logits, weights, slots, updates };
 }
-
-function reshape(g: GraphBuilder, x: string, shape: readonly number[], name?: string): string {
-  return g.out(
-    'Reshape',
-    [x, g.constant(shape, [shape.length], 'int32')],
-    {
-      T: FLOAT,
-      Tshape: attr.type('int32'),
-    },
-    name,
-  );
-}
-
-function activation(g: GraphBuilder, x: string, name: ActivationName, opName: string): string {
-  switch (name) {
-    case 'linear':
-      return x;
-    case 'swish':
-      return g.float('Mul', [x, g.float('Sigmoid', [x])], {}, opName);
-    case 'softmax':
-      return g.float('Softmax', [x], {}, opName);
-    default:
-      return g.float(TF_ACTIVATIONS[name], [x], {}, opName);
-  }
-}
-
-const TF_ACTIVATIONS: Record<Exclude<ActivationName, 'linear' | 'swish' | 'softmax'>, string> = {
-  relu: 'Relu',
-  relu6: 'Relu6',
-  elu: 'Elu',
-  selu: 'Selu',
-  tanh: 'Tanh',
-  sigmoid: 'Sigmoid',
-  softplus: 'Softplus',
-  softsign: 'Softsign',
-};
 
 /**
  * The update of tfjs' optimizer of that name, through TensorFlow's fused training ops.
