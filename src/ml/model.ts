@@ -22,7 +22,7 @@ export interface CreateModelOptions {
 
 // Keras layer defaults, spelled out because several tfjs-layers defaults
 // differ (Conv2D and Dense kernels default to glorotNormal there).
-const BATCH_NORM = { axis: -1, momentum: 0.99, epsilon: 1e-3 } as const;
+export const BATCH_NORM = { axis: -1, momentum: 0.99, epsilon: 1e-3 } as const;
 const BIAS_INITIALIZER = 'zeros';
 
 function chain(layer: layers.Layer, x: SymbolicTensor): SymbolicTensor {

@@ -3,6 +3,7 @@ import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { LabelledImageSet } from '../../data/types.js';
 import { labelBatch, oneHotBatch, pixelBatch } from '../batch.js';
 import type { EngineData, TrainingEngine } from '../engine.js';
+import { BATCH_NORM } from '../model.js';
 import {
   exportModel,
   importWeights,
@@ -16,11 +17,7 @@ import { flattenedSize } from '../spec.js';
 import { parseSpec } from '../spec-parse.js';
 import type { GraphAddon, TensorValue } from './graph-addon.js';
 import type { GraphVariable } from './graph-builder.js';
-import { buildTrainingGraph, type TrainingGraph } from './training-graph.js';
-
-/** Keras' BatchNormalization momentum, as model.ts builds the layers. */
-const BN_MOMENTUM = 0.99;
-const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+import { ADAM, buildTrainingGraph, type TrainingGraph } from './training-graph.js';
 
 /**
  * Trains with the whole step (forward, loss, gradients, optimizer, batch-norm statistics)
@@ -64,7 +61,7 @@ export class CompiledEngine implements TrainingEngine {
     this.graph = buildTrainingGraph(addon, spec, options.optimizer);
     try {
       this.addon.startSession(this.graph.builder.graph, sessionConfig);
-      this.push(false);
+      this.push();
     } catch (err) {
       this.dispose();
       throw err;
@@ -87,7 +84,7 @@ export class CompiledEngine implements TrainingEngine {
       floats(feeds.images, pixelBatch(set, rows), [n, set.height, set.width, 1]),
       floats(feeds.labels, oneHotBatch(labels, this.classes), [n, this.classes]),
       floats(feeds.rows, [n], []),
-      floats(feeds.movingRate, [Math.max(1 - BN_MOMENTUM, 1 / (this.batchesSeen + 1))], []),
+      floats(feeds.movingRate, [Math.max(1 - BATCH_NORM.momentum, 1 / (this.batchesSeen + 1))], []),
     ];
     feeds.masks.forEach((name, j) => {
       const shape = [n, this.featuresIn[j] as number];
@@ -175,11 +172,11 @@ export class CompiledEngine implements TrainingEngine {
       tf.dispose(Object.values(named));
     }
     this.batchesSeen = this.steps;
-    this.push(optimizer !== undefined, slotValues);
+    this.push(optimizer ? slotValues : undefined);
   }
 
   /** The mirror's weights into the graph; optimizer slots from `slots`, else zeros. */
-  private push(withSlots: boolean, slots: Float32Array[] = []): void {
+  private push(slots?: Float32Array[]): void {
     const byName = new Map(
       this.mirror.model.weights.map((w) => [w.originalName, w] as [string, LayerVariable]),
     );
@@ -189,8 +186,8 @@ export class CompiledEngine implements TrainingEngine {
       return floats(v.initial, source.read().dataSync() as Float32Array, v.shape);
     });
     this.graph.slots.forEach((slot, i) => {
-      const given = withSlots ? slots[i] : undefined;
-      if (withSlots && given?.length !== sizeOf(slot.shape)) {
+      const given = slots?.[i];
+      if (slots && given?.length !== sizeOf(slot.shape)) {
         throw new Error(`optimizer state does not fit ${slot.name}`);
       }
       feeds.push(floats(slot.initial, given ?? new Float32Array(sizeOf(slot.shape)), slot.shape));
@@ -231,9 +228,7 @@ export class CompiledEngine implements TrainingEngine {
     const byOriginal = new Map(
       this.mirror.model.trainableWeights.map((w) => [w.originalName, w.name]),
     );
-    const trainable = this.graph.weights.filter(
-      (v) => byOriginal.has(v.name) && !v.name.includes('moving_'),
-    );
+    const trainable = this.graph.weights.filter((v) => byOriginal.has(v.name));
     return trainable.map((v) => byOriginal.get(v.name) as string);
   }
 

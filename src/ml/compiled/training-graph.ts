@@ -1,3 +1,4 @@
+import { BATCH_NORM } from '../model.js';
 import type { OptimizerName } from '../optimizer.js';
 import { convBlockShapes, flattenedSize, type ModelSpec } from '../spec.js';
 import type { GraphAddon } from './graph-addon.js';
@@ -12,8 +13,9 @@ import {
   zeroPad,
 } from './graph-layers.js';
 
-/** Keras' BatchNormalization epsilon, as model.ts builds the layers. */
-const BN_EPSILON = 1e-3;
+/** tfjs' Adam and RMSProp defaults, which createOptimizer uses (RMSProp's ε is tfjs' float32 epsilon). */
+export const ADAM = { beta1: 0.9, beta2: 0.999, epsilon: 1e-7 } as const;
+const RMSPROP = { rho: 0.9, momentum: 0, epsilon: 1e-7 } as const;
 const FLOAT = attr.type('float32');
 
 /** Placeholders fed on every step. */
@@ -83,7 +85,13 @@ export function buildTrainingGraph(
     const movingMean = weight(`${name}/moving_mean`, [features], false);
     const movingVariance = weight(`${name}/moving_variance`, [features], false);
     const empty = g.constant([], [0]);
-    const bn = fusedBatchNorm(g, [x, gamma.read, beta.read, empty, empty], BN_EPSILON, true, name);
+    const bn = fusedBatchNorm(
+      g,
+      [x, gamma.read, beta.read, empty, empty],
+      BATCH_NORM.epsilon,
+      true,
+      name,
+    );
     // TF hands out the unbiased batch variance; Keras and tfjs average the biased one.
     const count = g.float('Mul', [feeds.rows, g.scalar(pixels)]);
     const biased = g.float('Sub', [g.scalar(1), g.float('Reciprocal', [count])]);
@@ -191,6 +199,21 @@ function applyOptimizer(
       ),
     );
   };
+  /** An update with two slots per variable (saved all first slots, then all second). */
+  const withTwoSlots = (
+    type: string,
+    suffixes: [string, string],
+    rest: (grad: string) => string[],
+  ) => {
+    const slots = slotsOf(suffixes);
+    const n = trainable.length;
+    trainable.forEach((v, i) => {
+      const first = slots[i] as GraphVariable;
+      const second = slots[n + i] as GraphVariable;
+      apply(type, v, [first.handle, second.handle, ...rest(grads[i] as string)]);
+    });
+    return slots;
+  };
   switch (optimizer) {
     case 'sgd':
       trainable.forEach((v, i) => {
@@ -198,47 +221,31 @@ function applyOptimizer(
       });
       return [];
     case 'adam': {
-      const slots = slotsOf(['m', 'v']);
-      const n = trainable.length;
       const [beta1Power, beta2Power, epsilon] = ['beta1Power', 'beta2Power', 'epsilon'].map(
         scalar,
       ) as [string, string, string];
-      const [beta1, beta2] = [g.scalar(0.9), g.scalar(0.999)];
-      trainable.forEach((v, i) => {
-        const m = slots[i] as GraphVariable;
-        const s = slots[n + i] as GraphVariable;
-        apply('ResourceApplyAdam', v, [
-          m.handle,
-          s.handle,
-          beta1Power,
-          beta2Power,
-          lr,
-          beta1,
-          beta2,
-          epsilon,
-          grads[i] as string,
-        ]);
-      });
-      return slots;
+      const [beta1, beta2] = [g.scalar(ADAM.beta1), g.scalar(ADAM.beta2)];
+      return withTwoSlots('ResourceApplyAdam', ['m', 'v'], (grad) => [
+        beta1Power,
+        beta2Power,
+        lr,
+        beta1,
+        beta2,
+        epsilon,
+        grad,
+      ]);
     }
     case 'rmsprop': {
-      const slots = slotsOf(['rms', 'momentum']);
-      const n = trainable.length;
-      const [rho, momentum, epsilon] = [g.scalar(0.9), g.scalar(0), g.scalar(1e-7)];
-      trainable.forEach((v, i) => {
-        const ms = slots[i] as GraphVariable;
-        const mom = slots[n + i] as GraphVariable;
-        apply('ResourceApplyRMSProp', v, [
-          ms.handle,
-          mom.handle,
-          lr,
-          rho,
-          momentum,
-          epsilon,
-          grads[i] as string,
-        ]);
-      });
-      return slots;
+      const [rho, momentum, epsilon] = [RMSPROP.rho, RMSPROP.momentum, RMSPROP.epsilon].map((v) =>
+        g.scalar(v),
+      ) as [string, string, string];
+      return withTwoSlots('ResourceApplyRMSProp', ['rms', 'momentum'], (grad) => [
+        lr,
+        rho,
+        momentum,
+        epsilon,
+        grad,
+      ]);
     }
   }
 }
