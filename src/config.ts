@@ -19,6 +19,12 @@ export interface Config {
   trainingThreads: number;
   /** Threads of each compiled forward pass that serves predict (native backends); 0: every core. */
   inferenceThreads: number;
+  /** Predict's worker threads in each API process, each with its own copy of the models. */
+  inferenceWorkers: number;
+  /** Most images merged into one forward pass. */
+  predictMaxBatch: number;
+  /** How long a request waits for others to share its forward pass while a worker is idle. */
+  predictMaxDelayMs: number;
   /** Where Fashion-MNIST is looked for first and downloaded to; uploaded data sets too. */
   dataDir: string;
   /** Parent of each command-line training run's checkpoints. */
@@ -59,6 +65,9 @@ export function readConfig(env: Env = process.env): Config {
     trainingStep: oneOf(env, 'TAILOR_TRAINING_STEP', TRAINING_STEPS, 'auto'),
     trainingThreads: integer(env, 'TAILOR_TRAINING_THREADS', 0, 0, 1024),
     inferenceThreads: integer(env, 'TAILOR_INFERENCE_THREADS', 1, 0, 1024),
+    inferenceWorkers: integer(env, 'TAILOR_INFERENCE_WORKERS', 1, 1, 64),
+    predictMaxBatch: integer(env, 'TAILOR_PREDICT_MAX_BATCH', 64, 1, 1024),
+    predictMaxDelayMs: integer(env, 'TAILOR_PREDICT_MAX_DELAY_MS', 0, 0, 1000),
     dataDir: text(env, 'TAILOR_DATA_DIR', 'data'),
     checkpointDir: text(env, 'TAILOR_CHECKPOINT_DIR', 'checkpoints'),
     artifactDir: text(env, 'TAILOR_ARTIFACT_DIR', 'artifacts'),

@@ -18,7 +18,10 @@ export interface PredictorPoolOptions {
   workers?: number;
   /** Most inputs merged into one forward pass; default 64. */
   maxBatch?: number;
-  /** How long a request waits for others to share its forward pass; default 2 ms. */
+  /**
+   * How long a request waits for others to share its forward pass while a worker is idle;
+   * default 0. Under load requests gather while the workers are busy, whatever this is.
+   */
   maxDelayMs?: number;
   /** Models each worker keeps loaded, least recently used dropped first; default 3. */
   cacheSize?: number;
@@ -113,7 +116,12 @@ export function createPredictorPool(options: PredictorPoolOptions): PredictorPoo
     }));
   }
 
-  const batcher = new MicroBatcher(run, { maxBatch, maxDelayMs: options.maxDelayMs ?? 2 });
+  // One run per worker at a time: while they are busy, requests gather into larger batches.
+  const batcher = new MicroBatcher(run, {
+    maxBatch,
+    maxDelayMs: options.maxDelayMs ?? 0,
+    maxRunning: workers,
+  });
 
   async function predict(
     modelIdOrAlias: string,

@@ -31,6 +31,9 @@ export function createApiServices(config: Config, redisUrl: string, version: str
     store,
     backend: config.backend,
     tensorflowThreads: config.inferenceThreads,
+    workers: config.inferenceWorkers,
+    maxBatch: config.predictMaxBatch,
+    maxDelayMs: config.predictMaxDelayMs,
   });
   const datasets = createDatasetStore(datasetDir(config));
   const trainingJobs = createTrainingJobs(

@@ -8,6 +8,9 @@ describe('readConfig', () => {
       trainingStep: 'auto',
       trainingThreads: 0,
       inferenceThreads: 1,
+      inferenceWorkers: 1,
+      predictMaxBatch: 64,
+      predictMaxDelayMs: 0,
       dataDir: 'data',
       checkpointDir: 'checkpoints',
       artifactDir: 'artifacts',
@@ -39,6 +42,9 @@ describe('readConfig', () => {
       TAILOR_JOB_LOCK_SECONDS: '5',
       TAILOR_SHUTDOWN_GRACE_SECONDS: '120',
       TAILOR_BATCH_GATE: '1',
+      TAILOR_INFERENCE_WORKERS: '2',
+      TAILOR_PREDICT_MAX_BATCH: '32',
+      TAILOR_PREDICT_MAX_DELAY_MS: '5',
     });
     expect(config).toMatchObject({ backend: 'cpu', port: 8080, redisUrl: 'redis://redis:6379/0' });
     expect(config).toMatchObject({
@@ -48,6 +54,9 @@ describe('readConfig', () => {
       jobLockSeconds: 5,
       shutdownGraceSeconds: 120,
       batchGate: true,
+      inferenceWorkers: 2,
+      predictMaxBatch: 32,
+      predictMaxDelayMs: 5,
     });
   });
 
@@ -63,6 +72,10 @@ describe('readConfig', () => {
     [
       { TAILOR_WORKER_CONCURRENCY: '0' },
       "TAILOR_WORKER_CONCURRENCY must be an integer from 1 to 64; got '0'",
+    ],
+    [
+      { TAILOR_PREDICT_MAX_BATCH: '0' },
+      "TAILOR_PREDICT_MAX_BATCH must be an integer from 1 to 1024; got '0'",
     ],
     [
       { TAILOR_JOB_LOCK_SECONDS: '1' },

@@ -57,6 +57,46 @@ describe('MicroBatcher', () => {
     ]);
   });
 
+  it('runs at once while a slot is free, and gathers requests while every slot is busy', async () => {
+    const runs: number[][] = [];
+    const held: Array<() => void> = [];
+    const batcher = new MicroBatcher<string, number, number>(
+      (_context, items) => {
+        runs.push(items);
+        return new Promise((resolve) => held.push(() => resolve(items.map((x) => x * 2))));
+      },
+      { maxBatch: 4, maxDelayMs: 0, maxRunning: 1 },
+    );
+    const first = batcher.add('m', 'ctx', [1]);
+    expect(runs).toEqual([[1]]);
+    // The only slot is busy: these gather, a full batch closes and the next one opens.
+    const waiting = [2, 3, 4, 5, 6].map((x) => batcher.add('m', 'ctx', [x]));
+    const other = batcher.add('other', 'ctx', [7]);
+    expect(runs).toEqual([[1]]);
+    held.shift()?.();
+    await expect(first).resolves.toEqual([2]);
+    expect(runs).toEqual([[1], [2, 3, 4, 5]]);
+    held.shift()?.();
+    await expect(Promise.all(waiting.slice(0, 4))).resolves.toEqual([[4], [6], [8], [10]]);
+    // Oldest first: the sixth request's batch was opened before the other key's.
+    expect(runs.at(-1)).toEqual([6]);
+    held.shift()?.();
+    await expect(waiting[4]).resolves.toEqual([12]);
+    expect(runs.at(-1)).toEqual([7]);
+    held.shift()?.();
+    await expect(other).resolves.toEqual([14]);
+    expect(held).toEqual([]);
+  });
+
+  it('with a delay, waits for companions only while a slot is free', async () => {
+    const { batcher, runs } = doubling(8, 10_000);
+    const alone = batcher.add('m', 'ctx', [1]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runs).toEqual([]);
+    batcher.cancel(new Error('closed'));
+    await expect(alone).rejects.toThrow('closed');
+  });
+
   it('rejects every request of a failed run, and pending ones when cancelled', async () => {
     const failing = new MicroBatcher<string, number, number>(
       async () => {
