@@ -7,6 +7,7 @@ import { locateFashionMnist } from '../data/index.js';
 import { BACKENDS, BackendError, type BackendName, selectBackend } from '../ml/backend.js';
 import { defaultReplicas } from '../ml/replica-count.js';
 import { maxmemoryPolicy } from '../redis/eviction-policy.js';
+import { engineChecks } from './doctor-engines.js';
 import { formatOptions, type OptionDoc, parseOptions } from './option-table.js';
 
 const OPTIONS: OptionDoc[] = [{ name: 'help', type: 'boolean', help: 'Show this help.' }];
@@ -14,9 +15,10 @@ const OPTIONS: OptionDoc[] = [{ name: 'help', type: 'boolean', help: 'Show this 
 export const DOCTOR_HELP = `Usage: tailor doctor
 
 Reports what a worker on this host would use, from the same settings (see the README):
-which tfjs backends load and why the others do not, the TensorFlow version and threads,
+which tfjs backends load and why the others do not, the TensorFlow version, whether
+training steps and predictions run as compiled TensorFlow graphs and on how many threads,
 Redis, the data set and the storage paths. Exits 1 when something a worker needs is
-missing: no backend, no Redis (or one that may evict keys), or storage it cannot write.
+missing: no backend, a compiled step asked for that is not built, no Redis (or one that may evict keys), or storage it cannot write.
 
 Options:
 ${formatOptions(OPTIONS)}`;
@@ -36,8 +38,10 @@ export async function doctorCommand(argv: string[], out: NodeJS.WritableStream):
     return 0;
   }
   const config = readConfig();
+  const backends = await backendChecks(config);
   const sections: [string, Check[]][] = [
-    ['backends (fastest first)', await backendChecks(config)],
+    ['backends (fastest first)', backends.checks],
+    ['engines', engineChecks(config, backends.chosen)],
     ['redis', [await redisCheck(config)]],
     ['data', [await dataCheck(config)]],
     ['storage', await storageChecks(config)],
@@ -59,7 +63,9 @@ export async function doctorCommand(argv: string[], out: NodeJS.WritableStream):
  * Every backend probed in turn (tfjs keeps one engine per process, so the last one loaded
  * stays selected: the choice a worker would make is computed from the outcomes).
  */
-async function backendChecks(config: Config): Promise<Check[]> {
+async function backendChecks(
+  config: Config,
+): Promise<{ checks: Check[]; chosen: BackendName | undefined }> {
   const loaded = new Map<BackendName, string | undefined>();
   const lines: Check[] = [];
   for (const name of BACKENDS) {
@@ -79,8 +85,10 @@ async function backendChecks(config: Config): Promise<Check[]> {
       });
     }
   }
-  const chosen = config.backend === 'auto' ? BACKENDS.find((b) => loaded.has(b)) : config.backend;
-  if (chosen && loaded.has(chosen)) {
+  const preferred =
+    config.backend === 'auto' ? BACKENDS.find((b) => loaded.has(b)) : config.backend;
+  const chosen = preferred && loaded.has(preferred) ? preferred : undefined;
+  if (chosen) {
     const replicas = defaultReplicas(chosen);
     const how =
       replicas > 1
@@ -93,7 +101,7 @@ async function backendChecks(config: Config): Promise<Check[]> {
   } else {
     lines.push({ ok: false, line: `no usable backend for TAILOR_BACKEND=${config.backend}` });
   }
-  return lines;
+  return { checks: lines, chosen };
 }
 
 async function redisCheck(config: Config): Promise<Check> {

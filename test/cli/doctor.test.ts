@@ -30,6 +30,18 @@ describe('tailor doctor', () => {
     }
     expect(stdout).toMatch(/^ {2}ok {4}wasm +loads$/m);
     expect(stdout).toMatch(/training and predict use (tensorflow|wasm) \(TAILOR_BACKEND=auto\)/);
+    // Setup builds the compiled step wherever native TensorFlow loads.
+    const native = /training and predict use tensorflow /.test(stdout);
+    expect(stdout).toMatch(
+      native
+        ? /^engines:\n {2}ok {4}training step: compiled, one TensorFlow graph per batch \(TAILOR_TRAINING_STEP=auto\), every core/m
+        : /^engines:\n {2}-- {4}training step: eager \(TAILOR_TRAINING_STEP=auto\): the compiled step runs on the native backends only, not on wasm$/m,
+    );
+    expect(stdout).toMatch(
+      native
+        ? /^ {2}ok {4}predict: 1 inference worker per API process, compiled forward pass, 1 thread each/m
+        : /^ {2}ok {4}predict: 1 inference worker per API process, tfjs on wasm/m,
+    );
     expect(stdout).toMatch(
       /redis:\n {2}ok {4}redis:\/\/127\.0\.0\.1:6379: Redis \d+\.\d+\.\d+, maxmemory-policy noeviction/,
     );
@@ -51,6 +63,22 @@ describe('tailor doctor', () => {
     expect(stdout).toMatch(/^ {2}FAIL {2}tensorflow-gpu +does not load: .+$/m);
     expect(stdout).toMatch(/^ {2}FAIL {2}no usable backend for TAILOR_BACKEND=tensorflow-gpu$/m);
     expect(stdout.trim().split('\n').at(-1)).toBe('a worker cannot run here: see FAIL above');
+    expect(code).toBe(1);
+  });
+
+  it('fails when the compiled step is asked for where it cannot run', async () => {
+    const { code, stdout } = await runTailor(['doctor'], {
+      ...env(),
+      TAILOR_BACKEND: 'wasm',
+      TAILOR_TRAINING_STEP: 'compiled',
+      TAILOR_INFERENCE_WORKERS: '2',
+    });
+    expect(stdout).toMatch(
+      /^ {2}FAIL {2}training step: compiled asked for, unavailable \(TAILOR_TRAINING_STEP=compiled\): the compiled step runs on the native backends only, not on wasm$/m,
+    );
+    expect(stdout).toMatch(
+      /^ {2}ok {4}predict: 2 inference workers per API process, tfjs on wasm;/m,
+    );
     expect(code).toBe(1);
   });
 });
