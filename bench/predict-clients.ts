@@ -10,10 +10,13 @@ const { values } = parseArgs({
     url: { type: 'string' },
     clients: { type: 'string', default: '1' },
     requests: { type: 'string', default: '400' },
+    // Send requests for this long instead of a number of them.
+    seconds: { type: 'string' },
   },
 });
 const clients = Number(values.clients);
-const requests = Number(values.requests);
+const limit = values.seconds === undefined ? undefined : Number(values.seconds) * 1000;
+const requests = limit === undefined ? Number(values.requests) : Number.POSITIVE_INFINITY;
 const { test } = await loadFashionMnist({ dataDir: 'data', download: false });
 const bodies = Array.from({ length: 200 }, (_, i) =>
   JSON.stringify({ instances: [Array.from(test.images.subarray(i * 784, (i + 1) * 784))] }),
@@ -58,7 +61,9 @@ let next = 0;
 const started = performance.now();
 await Promise.all(
   Array.from({ length: clients }, async () => {
-    while (next < requests) latencies.push(await once(next++));
+    while (next < requests && (limit === undefined || performance.now() - started < limit)) {
+      latencies.push(await once(next++));
+    }
   }),
 );
 agent.destroy();
@@ -67,5 +72,5 @@ latencies.sort((a, b) => a - b);
 const at = (p: number) =>
   latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))];
 process.stdout.write(
-  `${JSON.stringify({ clients, requestsPerSecond: requests / seconds, p50ms: at(0.5), p99ms: at(0.99) })}\n`,
+  `${JSON.stringify({ clients, requestsPerSecond: latencies.length / seconds, p50ms: at(0.5), p99ms: at(0.99) })}\n`,
 );

@@ -2,9 +2,11 @@
 // requests from concurrent clients (a process of their own) over real HTTP, next to the raw model's images per
 // second at batch 1 measured in the same run (same model, same backend, no HTTP), for
 // native TensorFlow (where it loads) and wasm one after the other. Prints a table per
-// backend, the native/wasm ratios, then one JSON line.
+// backend, the native/wasm ratios, then one JSON line. With --beside-training it also
+// serves native predict while a compiled training process runs on the same cores, with
+// every core and with one training thread, and prints what each costs the other.
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +28,8 @@ import { createModelRegistry } from '../src/store/model-registry.js';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
+const besideTraining = process.argv.includes('--beside-training');
+const SHARED_SECONDS = quick ? 5 : 15;
 const REQUESTS = quick ? 60 : 400;
 const CONCURRENCY = [1, 4, 16];
 
@@ -96,25 +100,13 @@ async function measure(name: BackendName) {
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   // The callers run in a process of their own, as other services would: in this one their
   // own HTTP work would share the server's event loop and cap both backends alike.
+  const target = `${url}/v1/models/bench/predict`;
   const levels: Level[] = [];
   for (const clients of CONCURRENCY) {
-    const { stdout } = await run(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'bench/predict-clients.ts',
-        '--url',
-        `${url}/v1/models/bench/predict`,
-        '--clients',
-        String(clients),
-        '--requests',
-        String(REQUESTS),
-      ],
-      { maxBuffer: 1 << 20 },
-    );
-    levels.push(JSON.parse(stdout.trim().split('\n').at(-1) as string) as Level);
+    levels.push(await callers(target, clients, ['--requests', String(REQUESTS)]));
   }
+  const shared =
+    besideTraining && backend.tfjsName === 'tensorflow' ? await sharedHost(target) : undefined;
 
   await app.close();
   await pool.close();
@@ -128,7 +120,80 @@ async function measure(name: BackendName) {
     rawImagesPerSecond: raw,
     rawCompiledImagesPerSecond: rawCompiled,
     levels,
+    shared,
   };
+}
+
+/** One run of the callers' process against `url`; its last stdout line is its result. */
+async function callers(url: string, clients: number, limit: string[]): Promise<Level> {
+  const { stdout } = await run(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'bench/predict-clients.ts',
+      '--url',
+      url,
+      '--clients',
+      String(clients),
+      ...limit,
+    ],
+    { maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout.trim().split('\n').at(-1) as string) as Level;
+}
+
+/**
+ * A compiled training process on native TensorFlow for SHARED_SECONDS after its warm-up,
+ * with `threads` TensorFlow threads (0: every core); `onWarm` runs when the warm-up is done.
+ */
+function trainer(threads: number, onWarm?: () => void): Promise<number> {
+  const args = ['--import', 'tsx', 'bench/train-contender.ts', '--backend', 'tensorflow'];
+  args.push('--step', 'compiled', '--threads', String(threads));
+  args.push('--seconds', String(SHARED_SECONDS));
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk;
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    if (chunk.toString().includes('contender warm')) onWarm?.();
+  });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').at(-1);
+      if (code !== 0 || !last) return reject(new Error(`training contender exited with ${code}`));
+      resolve((JSON.parse(last) as { imagesPerSecond: number }).imagesPerSecond);
+    });
+  });
+}
+
+interface Shared {
+  trainingThreads: number;
+  trainAlone: number;
+  trainBeside: number;
+  predictBeside: Level;
+}
+
+/**
+ * Predict and training on one host: 16 callers alone, then beside a training process with
+ * every core and with one thread (TAILOR_TRAINING_THREADS), each also measured alone.
+ */
+async function sharedHost(url: string) {
+  const seconds = ['--seconds', String(SHARED_SECONDS)];
+  const predictAlone = await callers(url, 16, seconds);
+  const runs: Shared[] = [];
+  for (const trainingThreads of [0, 1]) {
+    const trainAlone = await trainer(trainingThreads);
+    let predicting: Promise<Level> | undefined;
+    const trainBeside = await trainer(trainingThreads, () => {
+      predicting = callers(url, 16, seconds);
+    });
+    if (!predicting) throw new Error('the training contender never said it was warm');
+    runs.push({ trainingThreads, trainAlone, trainBeside, predictBeside: await predicting });
+  }
+  return { predictAlone, runs };
 }
 
 const results = [];
@@ -151,6 +216,20 @@ for (const r of results) {
     process.stdout.write(
       `${String(l.clients).padStart(2)} clients: ${l.requestsPerSecond.toFixed(1).padStart(7)} req/s ` +
         `(${(l.requestsPerSecond / r.rawImagesPerSecond).toFixed(2)}x raw)  p50 ${l.p50ms.toFixed(1)} ms  p99 ${l.p99ms.toFixed(1)} ms\n`,
+    );
+  }
+}
+for (const r of results) {
+  if (!r.shared) continue;
+  process.stdout.write(
+    `predict (16 clients) beside a compiled training process, ${SHARED_SECONDS} s each; predict alone ${r.shared.predictAlone.requestsPerSecond.toFixed(1)} req/s\n`,
+  );
+  for (const s of r.shared.runs) {
+    const threads = s.trainingThreads === 0 ? 'every core' : `${s.trainingThreads} thread`;
+    process.stdout.write(
+      `  training on ${threads.padEnd(10)}: train ${s.trainAlone.toFixed(0)} -> ${s.trainBeside.toFixed(0)} img/s ` +
+        `(${(s.trainBeside / s.trainAlone).toFixed(2)}x), predict ${s.predictBeside.requestsPerSecond.toFixed(1)} req/s ` +
+        `(${(s.predictBeside.requestsPerSecond / r.shared.predictAlone.requestsPerSecond).toFixed(2)}x) p99 ${s.predictBeside.p99ms.toFixed(1)} ms\n`,
     );
   }
 }

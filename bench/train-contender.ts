@@ -23,6 +23,9 @@ const { values } = parseArgs({
     step: { type: 'string', default: 'eager' },
     // The compiled step's TensorFlow threads (0: every core).
     threads: { type: 'string', default: '0' },
+    // Train this long after the warm-up instead of a number of batches, and say on stderr
+    // when the warm-up is done (the predict benchmark starts its callers then).
+    seconds: { type: 'string' },
   },
 });
 const backend = values.backend as BackendName;
@@ -61,8 +64,14 @@ const batch = () => {
   return engine.trainBatch(rows);
 };
 for (let i = 0; i < warmup; i++) await batch();
+const limit = values.seconds === undefined ? undefined : Number(values.seconds) * 1000;
+if (limit !== undefined) process.stderr.write('contender warm\n');
 const started = performance.now();
-for (let i = 0; i < batches; i++) await batch();
+let done = 0;
+while (limit === undefined ? done < batches : performance.now() - started < limit) {
+  await batch();
+  done++;
+}
 const seconds = (performance.now() - started) / 1000;
 await engine.dispose();
 process.stdout.write(
@@ -73,8 +82,8 @@ process.stdout.write(
     step: values.step,
     threads: Number(values.threads),
     batchSize,
-    batches,
-    imagesPerSecond: (batches * batchSize) / seconds,
+    batches: done,
+    imagesPerSecond: (done * batchSize) / seconds,
     // Worker threads live in this process, so this covers every replica.
     maxRssMB: process.resourceUsage().maxRSS / 1024,
   })}\n`,
