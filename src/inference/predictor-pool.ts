@@ -9,6 +9,7 @@ import { InferenceThread } from './inference-thread.js';
 import { MicroBatcher } from './micro-batcher.js';
 import { MODEL_INPUT_LENGTH } from './model-input.js';
 import type { Prediction, PredictionResult, PredictOptions, Predictor } from './predictor.js';
+import { ResolutionCache } from './resolution-cache.js';
 import { MAX_EXPLAINED_INSTANCES, type Saliency } from './saliency.js';
 
 export interface PredictorPoolOptions {
@@ -60,7 +61,7 @@ interface Output {
 /**
  * A Predictor that classifies in worker threads, so the event loop stays free. Saliency maps
  * (`explain`) are computed there too, from a backward pass through the model. Aliases are
- * resolved through the registry here; each model is read (and hash-checked) through the
+ * resolved through the registry here (the last answers stand in while Redis is down); each model is read (and hash-checked) through the
  * artifact store when a worker first needs it, then stays loaded in that worker until it is
  * among the least recently used beyond `cacheSize`.
  */
@@ -73,6 +74,7 @@ export function createPredictorPool(options: PredictorPoolOptions): PredictorPoo
     new InferenceThread({ backend, batchSize: maxBatch, tensorflowThreads }, cacheSize);
   const threads = Array.from({ length: workers }, spawn);
   const reading = new Map<string, Promise<ModelArtifacts>>();
+  const resolutions = new ResolutionCache((name) => registry.resolve(name));
   let closed = false;
 
   /** One store read per model however many workers ask for it at once. */
@@ -139,7 +141,7 @@ export function createPredictorPool(options: PredictorPoolOptions): PredictorPoo
         { path: 'explain' },
       );
     }
-    const record = await registry.resolve(modelIdOrAlias);
+    const record = await resolutions.get(modelIdOrAlias);
     const size = inputSize(record.spec);
     inputs.forEach((input, i) => {
       if (input.length !== size) {

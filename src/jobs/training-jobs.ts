@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Job, JobState, JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { isRedisUnavailable } from '../redis/connection-errors.js';
 import { cancelRequests } from './cancel-requests.js';
 import {
   TERMINAL_STATUSES,
@@ -176,14 +177,11 @@ export function queueCalls(redisReady: () => boolean) {
     try {
       return await call();
     } catch (err) {
-      if (CONNECTION_ERROR.test((err as Error).message ?? '')) throw unavailable();
+      if (isRedisUnavailable(err)) throw unavailable();
       throw err;
     }
   };
 }
-
-const CONNECTION_ERROR =
-  /enableOfflineQueue|ECONNREFUSED|Connection is closed|ETIMEDOUT|max retries/i;
 
 function unavailable(): JobsError {
   return new JobsError(

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { isRedisUnavailable } from '../../redis/connection-errors.js';
 import { StoreError } from '../../store/store-errors.js';
 import { type ErrorResponse, toErrorResponse } from '../error-response.js';
 import { ApiError } from '../errors.js';
@@ -48,6 +49,10 @@ function explained(error: unknown, request: FastifyRequest): unknown {
   if (error instanceof StoreError && error.code === 'INTEGRITY') {
     return new ApiError('MODEL_INTEGRITY');
   }
+  // Whichever route met it: the registry, the queues and the key store all live in Redis.
+  if (isRedisUnavailable(error)) {
+    return new ApiError('SERVICE_UNAVAILABLE', 'Redis is unavailable; retry later');
+  }
   if ((error as { code?: unknown } | null)?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
     const limit = request.routeOptions.bodyLimit;
     return new ApiError(
@@ -86,8 +91,14 @@ function megabytes(bytes: number): string {
   return mb >= 1 ? `${Number(mb.toFixed(1))} MB` : `${bytes} bytes`;
 }
 
+/** Seconds a client is asked to wait after a 503: Redis restarts and reconnects take a few. */
+export const RETRY_AFTER_SECONDS = 5;
+
 function send(request: FastifyRequest, reply: FastifyReply, response: ErrorResponse) {
   const { statusCode, ...error } = response;
+  if (statusCode === 503 && !reply.hasHeader('retry-after')) {
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  }
   const body: ErrorBody = { error: { ...error, requestId: request.id } };
   return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
 }
