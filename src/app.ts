@@ -7,9 +7,11 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
+import { clientErrorHandler } from './api/client-errors.js';
 import type { AppDeps } from './api/deps.js';
 import auth from './api/plugins/auth.js';
 import deps from './api/plugins/deps.js';
+import { requestSerializer } from './api/log-serializers.js';
 import errorHandler, { frameworkErrors } from './api/plugins/error-handler.js';
 import rateLimits from './api/plugins/rate-limit.js';
 import requestId, { genReqId } from './api/plugins/request-id.js';
@@ -52,7 +54,13 @@ export type AppOptions = Pick<
  * (https://fastify.dev/docs/latest/Guides/Testing/). Routes may still be added before `ready()`.
  */
 export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
-  const app = Fastify({ ...opts, genReqId, requestIdHeader: false, frameworkErrors })
+  const app = Fastify({
+    ...withSafeLogs(opts),
+    genReqId,
+    requestIdHeader: false,
+    frameworkErrors,
+    clientErrorHandler: clientErrorHandler(opts.requestTimeout),
+  })
     // TypeBox compiles the route schemas. Unlike fastify's default Ajv setup (coerceTypes:
     // 'array', removeAdditional: true) it never strips unknown keys, so `additionalProperties:
     // false` rejects them, and it converts types only in querystring, params and headers: a
@@ -89,4 +97,20 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   // HTML pages over the JSON resources above.
   app.register(reports);
   return app;
+}
+
+/** The access log through our request serializer, whichever way the logger was given. */
+function withSafeLogs(opts: AppOptions): AppOptions {
+  const serializers = { req: requestSerializer };
+  if (opts.loggerInstance) {
+    return { ...opts, loggerInstance: opts.loggerInstance.child({}, { serializers }) };
+  }
+  if (opts.logger === true) return { ...opts, logger: { serializers } };
+  if (typeof opts.logger === 'object' && opts.logger !== null) {
+    return {
+      ...opts,
+      logger: { ...opts.logger, serializers: { ...opts.logger.serializers, ...serializers } },
+    };
+  }
+  return opts;
 }

@@ -18,9 +18,11 @@ const declarations = {
   FORBIDDEN: [403, 'the API key lacks the scope this route needs'],
   NOT_FOUND: [404, 'not found'],
   NOT_ACCEPTABLE: [406, 'not acceptable'],
+  REQUEST_TIMEOUT: [408, 'the request was not received in time'],
   PAYLOAD_TOO_LARGE: [413, 'request body is too large'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'unsupported media type'],
   RATE_LIMITED: [429, 'too many requests'],
+  HEADERS_TOO_LARGE: [431, "the request's headers are too large"],
   INTERNAL: [500, 'internal error'],
   MODEL_INTEGRITY: [
     500,

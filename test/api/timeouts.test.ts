@@ -46,6 +46,9 @@ describe('a server with a 1 s request timeout', () => {
     client.socket.write(PARTIAL_REQUEST);
     const closedAfter = await client.closed;
     expect(client.received()).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(errorBody(client.received())).toMatchObject({
+      error: { code: 'REQUEST_TIMEOUT', message: expect.stringMatching(/within 1 s/) },
+    });
     expect(closedAfter).toBeGreaterThan(900);
     expect(closedAfter).toBeLessThan(2500);
     await request(server.url).get('/healthz').expect(200, { status: 'ok' });
@@ -66,6 +69,44 @@ describe('a server with a 1 s request timeout', () => {
     client.socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n');
     await client.closed;
     expect(client.received()).toMatch(/^HTTP\/1\.1 200 OK\r\n[\s\S]*\{"status":"ok"\}$/);
+  });
+});
+
+/** The JSON body of a raw HTTP answer, in the API's documented error format. */
+function errorBody(raw: string): unknown {
+  const [head, body] = raw.split('\r\n\r\n');
+  expect(head).toMatch(/\r\ncontent-type: application\/json; charset=utf-8\r\n/i);
+  const parsed = JSON.parse(body ?? '');
+  expect(parsed.error.requestId).toMatch(/^[\w-]{8,}$/);
+  return parsed;
+}
+
+describe("node's own refusals in the documented error format", () => {
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await start({ requestTimeoutMs: 60_000, connectionTimeoutMs: 10_000 });
+  });
+  afterAll(() => server?.close());
+
+  it('answers 431 to headers over the limit and 400 to a request that is not HTTP', async () => {
+    const big = rawClient(server.url);
+    big.socket.write(
+      `GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+    );
+    await big.closed;
+    expect(big.received()).toMatch(/^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+    expect(errorBody(big.received())).toMatchObject({
+      error: { code: 'HEADERS_TOO_LARGE', message: expect.stringMatching(/16 KB/) },
+    });
+
+    const garbage = rawClient(server.url);
+    garbage.socket.write('HELLO\r\n\r\n');
+    await garbage.closed;
+    expect(garbage.received()).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(errorBody(garbage.received())).toMatchObject({
+      error: { code: 'BAD_REQUEST', message: expect.stringMatching(/malformed HTTP/) },
+    });
+    await request(server.url).get('/healthz').expect(200);
   });
 });
 
