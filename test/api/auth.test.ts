@@ -182,6 +182,14 @@ describe('API keys: logs', () => {
     await call('get', '/v1/models', bearer(KEYS.train)).expect(200);
     await call('post', '/v1/predict', { 'x-api-key': KEYS.train }).expect(403);
     await call('get', '/v1/models', bearer(`${KEYS.train}x`)).expect(401);
+    // A key sent where it does not belong, in the query string, is not logged either.
+    await call('get', `/v1/models?api_key=${KEYS.predict}&limit=5&token=${KEYS.admin}`, {}).expect(
+      401,
+    );
+    const incoming = logs.lines.filter((line) => line.msg === 'incoming request');
+    expect(JSON.stringify(incoming)).toContain(
+      '/v1/models?api_key=[redacted]&limit=5&token=[redacted]',
+    );
     const completed = logs.lines.filter(
       (line) => line.msg === 'request completed' && line.apiKey === 'train',
     );
