@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { readConfig } from '../config.js';
+import { isRedisUnavailable, RedisUnreachableError } from '../redis/connection-errors.js';
 import { checkEvictionPolicy } from '../redis/eviction-policy.js';
 import { ensureRedis } from '../redis/local-redis.js';
 import { startServer } from '../server.js';
@@ -17,10 +18,8 @@ export const SERVICE_HELP = `Usage: tailor serve | worker | start
   worker   a training worker: runs queued training jobs
   start    both in one process (what 'npm start' runs)
 
-Settings come from the environment (see the README): PORT, HOST, REDIS_URL,
-TAILOR_DATA_DIR, TAILOR_ARTIFACT_DIR, TAILOR_BACKEND, LOG_LEVEL, TAILOR_WORKER_CONCURRENCY,
-TAILOR_QUEUE_PREFIX, TAILOR_JOB_LOCK_SECONDS, TAILOR_SHUTDOWN_GRACE_SECONDS, TAILOR_API_KEYS,
-TAILOR_RATE_LIMIT_PREDICT, TAILOR_RATE_LIMIT_JOBS. Without REDIS_URL, a Redis on 127.0.0.1:6379 is used, or a local
+Settings come from the environment; the README's configuration table lists every
+variable (PORT, HOST, REDIS_URL, TAILOR_BACKEND, LOG_LEVEL, ...). Without REDIS_URL, a Redis on 127.0.0.1:6379 is used, or a local
 redis-server is started with its data under TAILOR_DATA_DIR/redis.
 
 Options:
@@ -46,7 +45,7 @@ export async function serviceCommand(
     await checkEvictionPolicy(redis.url);
   } catch (err) {
     await redis.stop();
-    throw err;
+    throw isRedisUnavailable(err) ? new RedisUnreachableError(redis.url, err) : err;
   }
   // Closed in this order: stop taking requests, then stop taking jobs, then Redis.
   const closers: (() => Promise<void>)[] = [];

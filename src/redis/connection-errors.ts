@@ -11,3 +11,14 @@ export function isRedisUnavailable(err: unknown): boolean {
 
 const UNAVAILABLE =
   /enableOfflineQueue|Stream isn't writeable|ECONNREFUSED|ECONNRESET|Connection is closed|ETIMEDOUT|max retries/i;
+
+/** A service command started against a Redis it cannot reach: the operator's to fix. */
+export class RedisUnreachableError extends Error {
+  override readonly name = 'RedisUnreachableError';
+  readonly code = 'REDIS_UNREACHABLE';
+
+  constructor(url: string, cause: unknown) {
+    const reason = (cause as { message?: unknown } | null)?.message;
+    super(`Redis at ${url} is unreachable (${String(reason ?? cause)}); start it or set REDIS_URL`);
+  }
+}

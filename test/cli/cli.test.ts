@@ -80,6 +80,20 @@ describe('tailor train', () => {
     expect(stderr).toContain('bad.csv');
   });
 
+  it.each(['serve', 'worker', 'start'])(
+    '%s with Redis unreachable exits 1 with one line naming it',
+    async (kind) => {
+      const { code, stderr } = await runTailor([kind], {
+        REDIS_URL: 'redis://127.0.0.1:1',
+        LOG_LEVEL: 'silent',
+      });
+      expect(stderr).toMatch(
+        /^tailor: Redis at redis:\/\/127\.0\.0\.1:1 is unreachable \(.+\); start it or set REDIS_URL\n$/,
+      );
+      expect(code).toBe(1);
+    },
+  );
+
   it('trains on a subset and prints the seed figures and where checkpoints went', async () => {
     const checkpoints = join(dir, 'run');
     const { code, stdout, stderr } = await runTailor([
