@@ -9,9 +9,9 @@ import Fastify, {
 } from 'fastify';
 import { clientErrorHandler } from './api/client-errors.js';
 import type { AppDeps } from './api/deps.js';
+import { requestSerializer } from './api/log-serializers.js';
 import auth from './api/plugins/auth.js';
 import deps from './api/plugins/deps.js';
-import { requestSerializer } from './api/log-serializers.js';
 import errorHandler, { frameworkErrors } from './api/plugins/error-handler.js';
 import rateLimits from './api/plugins/rate-limit.js';
 import requestId, { genReqId } from './api/plugins/request-id.js';

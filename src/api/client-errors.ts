@@ -3,8 +3,8 @@ import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ApiErrorCode } from './errors.js';
-import type { ErrorBody } from './schemas/error.js';
 import { REQUEST_ID_HEADER } from './plugins/request-id.js';
+import type { ErrorBody } from './schemas/error.js';
 
 /**
  * Fastify's `clientErrorHandler`: Node refuses some requests before any route sees them (a
