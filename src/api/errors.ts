@@ -22,6 +22,7 @@ const declarations = {
   PAYLOAD_TOO_LARGE: [413, 'request body is too large'],
   UNSUPPORTED_MEDIA_TYPE: [415, 'unsupported media type'],
   RATE_LIMITED: [429, 'too many requests'],
+  STREAM_LIMIT: [429, 'too many event streams are open'],
   HEADERS_TOO_LARGE: [431, "the request's headers are too large"],
   INTERNAL: [500, 'internal error'],
   MODEL_INTEGRITY: [

@@ -1,12 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { TERMINAL_STATUSES, type TrainingJobView } from '../jobs/job-view.js';
+import type { JobReading } from './job-watchers.js';
 import { REQUEST_ID_HEADER } from './plugins/request-id.js';
 
 export interface JobEventsOptions {
-  /** Reads the job; throws when it cannot (Redis down, job gone). */
-  read: () => Promise<TrainingJobView>;
-  /** How often the job is read; default 500 ms. */
-  intervalMs?: number;
+  /** The job as it is now; a missing job is a plain 404 before the stream opens. */
+  first: TrainingJobView;
+  /** Delivers each later reading of the job until the returned function is called. */
+  subscribe: (listener: (reading: JobReading) => void) => () => void;
+  /** Runs once when the stream has closed, whoever closed it. */
+  onClose?: () => void;
   /** A comment line keeps proxies from closing a quiet stream; default 15 s. */
   heartbeatMs?: number;
 }
@@ -14,15 +17,14 @@ export interface JobEventsOptions {
 /**
  * Streams a job as server-sent events: `job` with the whole job resource whenever it
  * changes (state, progress, history), `error` while it cannot be read, and `end` once it
- * has finished, after which the stream closes. Reading the job on a timer keeps any number
- * of watchers cheap (one read each per interval) and lets a stream ride out a Redis outage.
+ * has finished, after which the stream closes. The readings come from a reader shared by
+ * every stream of the job (job-watchers.ts), and a stream rides out a Redis outage.
  */
-export async function streamJobEvents(
+export function streamJobEvents(
   request: FastifyRequest,
   reply: FastifyReply,
-  { read, intervalMs = 500, heartbeatMs = 15_000 }: JobEventsOptions,
-): Promise<void> {
-  const first = await read(); // a missing job is a plain 404 before the stream opens
+  { first, subscribe, onClose, heartbeatMs = 15_000 }: JobEventsOptions,
+): void {
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, {
@@ -37,11 +39,14 @@ export async function streamJobEvents(
   const send = (event: string, data: unknown) => {
     if (!closed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   };
+  let unsubscribe = () => {};
   const finish = () => {
+    if (closed) return;
     closed = true;
-    clearInterval(poll);
+    unsubscribe();
     clearInterval(heartbeat);
     res.end();
+    onClose?.();
   };
   const publish = (job: TrainingJobView) => {
     const body = JSON.stringify(job);
@@ -55,26 +60,20 @@ export async function streamJobEvents(
       finish();
     }
   };
-  let reading = false;
-  const poll = setInterval(async () => {
-    if (reading || closed) return;
-    reading = true;
-    try {
-      publish(await read());
-    } catch (err) {
-      // Only errors meant for clients (a 503 while Redis is down, say) show their message.
-      const { code, statusCode } = err as { code?: string; statusCode?: number };
-      send(
-        'error',
-        code && statusCode
-          ? { code, message: (err as Error).message }
-          : { code: 'INTERNAL', message: 'internal error' },
-      );
-    } finally {
-      reading = false;
-    }
-  }, intervalMs);
   const heartbeat = setInterval(() => !closed && res.write(': keep-alive\n\n'), heartbeatMs);
   request.raw.once('close', finish);
   publish(first);
+  if (closed) return;
+  unsubscribe = subscribe((reading) => {
+    if ('job' in reading) return publish(reading.job);
+    // Only errors meant for clients (a 503 while Redis is down, say) show their message.
+    const err = reading.error;
+    const { code, statusCode } = err as { code?: string; statusCode?: number };
+    send(
+      'error',
+      code && statusCode
+        ? { code, message: (err as Error).message }
+        : { code: 'INTERNAL', message: 'internal error' },
+    );
+  });
 }

@@ -5,18 +5,22 @@ import { TrainingJobRequestSchema } from '../../jobs/training-job.js';
 import type { TrainingJobs } from '../../jobs/training-jobs.js';
 import { ApiError } from '../errors.js';
 import { streamJobEvents } from '../job-events.js';
+import { JobWatchers } from '../job-watchers.js';
 import { errorResponses } from '../schemas/error.js';
 import { JobIdParams, JobList, ListJobsQuery, TrainingJob } from '../schemas/training-jobs.js';
+import { type StreamLimits, StreamSlots } from '../stream-slots.js';
 
 export interface TrainingJobRoutesOptions {
-  /** How often an event stream reads its job; default 500 ms. */
+  /** How often a watched job is read for its event streams; default 500 ms. */
   eventsIntervalMs?: number;
+  /** Event streams open at once per caller and per job. */
+  streamLimits?: StreamLimits;
 }
 
 /** Training jobs: create (202, queued for a worker), read one, list, cancel, watch live. */
 const trainingJobs: FastifyPluginAsyncTypebox<TrainingJobRoutesOptions> = async (
   app,
-  { eventsIntervalMs },
+  { eventsIntervalMs, streamLimits },
 ) => {
   const service = (): TrainingJobs => {
     const jobs = app.deps.trainingJobs;
@@ -24,6 +28,11 @@ const trainingJobs: FastifyPluginAsyncTypebox<TrainingJobRoutesOptions> = async 
       throw new ApiError('SERVICE_UNAVAILABLE', 'training jobs are not available on this instance');
     return jobs;
   };
+  const read = async (id: string) => withLinks(await service().get(id));
+  // Every stream of a job shares one reader; streams are counted per caller and per job.
+  const watchers = new JobWatchers({ read, intervalMs: eventsIntervalMs });
+  const slots = new StreamSlots(streamLimits);
+  app.addHook('onClose', async () => watchers.close());
 
   app.post(
     '/v1/training-jobs',
@@ -94,15 +103,20 @@ const trainingJobs: FastifyPluginAsyncTypebox<TrainingJobRoutesOptions> = async 
             description: 'An event stream; each `data:` line is JSON',
             content: { 'text/event-stream': { schema: Type.String() } },
           },
-          ...errorResponses(400, 404, 500, 503),
+          ...errorResponses(400, 404, 429, 500, 503),
         },
       },
     },
-    (request, reply) =>
+    async (request, reply) => {
+      const { id } = request.params;
+      const first = await read(id);
+      const release = slots.acquire(request.apiKey?.name ?? `address ${request.ip}`, id);
       streamJobEvents(request, reply, {
-        read: async () => withLinks(await service().get(request.params.id)),
-        intervalMs: eventsIntervalMs,
-      }),
+        first,
+        subscribe: (listener) => watchers.watch(id, listener),
+        onClose: release,
+      });
+    },
   );
 
   app.get(
