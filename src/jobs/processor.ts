@@ -4,12 +4,14 @@ import { type Config, readConfig } from '../config.js';
 import { DataFormatError, DataSplitError } from '../data/index.js';
 import { SpecError } from '../ml/spec.js';
 import { createFileArtifactStore } from '../store/artifact-store.js';
+import { CheckpointOwnerError } from '../store/checkpoints.js';
 import { BUILT_IN_DATASET, createDatasetStore, datasetDir } from '../store/dataset-store.js';
 import { createModelRegistry, type ModelRegistry } from '../store/model-registry.js';
 import type { DataSource } from '../training/data-source.js';
 import { runTraining, type TrainingRunResult } from '../training/run.js';
 import { batchGateWaiter } from './batch-gate.js';
 import { childConnection } from './connection.js';
+import { checkpointOwner, jobKey } from './job-identity.js';
 import { type LifecycleState, type Transition, transition } from './lifecycle.js';
 import { progressTracker } from './progress.js';
 import { registerBestModel } from './register-model.js';
@@ -48,7 +50,8 @@ export default async function processTraining(
   const record = (state: LifecycleState, reason: string, at: Partial<Transition> = {}) =>
     job.log(JSON.stringify(transition(state, reason, { attempt, ...at })));
   const { stop, suspend } = splitSignal(signal);
-  const checkpointDir = join(config.artifactDir, 'checkpoints', String(job.id));
+  const key = jobKey(job);
+  const checkpointDir = join(config.artifactDir, 'checkpoints', key);
   const progress = progressTracker((p) => job.updateProgress(p as unknown as object));
   const epochs = data.training.epochs;
   const trial = data.tuning ? await trialControl(config, data.tuning, stop) : undefined;
@@ -63,6 +66,7 @@ export default async function processTraining(
       step: config.trainingStep,
       threads: config.trainingThreads,
       checkpointDir,
+      checkpointOwner: checkpointOwner(key, data),
       resume: true,
       signal: stop.signal,
       suspend: suspend.signal,
@@ -119,6 +123,7 @@ export default async function processTraining(
       registry,
       store: createFileArtifactStore(join(config.artifactDir, 'models')),
       jobId: String(job.id),
+      artifact: key,
       data,
       result,
     }),
@@ -157,7 +162,10 @@ async function unrecoverableOnBadData<T>(run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (err) {
     const bad =
-      err instanceof DataFormatError || err instanceof DataSplitError || err instanceof SpecError;
+      err instanceof DataFormatError ||
+      err instanceof DataSplitError ||
+      err instanceof SpecError ||
+      err instanceof CheckpointOwnerError;
     throw bad ? new UnrecoverableError((err as Error).message) : err;
   }
 }

@@ -8,6 +8,8 @@ export interface RegisterOptions {
   registry: ModelRegistry;
   store: ArtifactStore;
   jobId: string;
+  /** The job's files' name in the store (job-identity.ts); default the job id. */
+  artifact?: string;
   data: TrainingJobData;
   result: TrainingRunResult;
 }
@@ -15,13 +17,19 @@ export interface RegisterOptions {
 /**
  * Makes a finished job's best checkpoint a model version (model id = job id). Safe to
  * repeat: a retried job finds its files and record already there and gets the same model,
- * so a job never yields two.
+ * so a job never yields two. Files and records of another job are never taken for its own:
+ * the files are stored under the job's own artifact name, and a model id that a Redis
+ * restored from an older backup already gives to another job's files is left to it, the
+ * model being registered under the artifact name instead.
  */
 export async function registerBestModel(options: RegisterOptions): Promise<ModelVersion> {
   const { registry, store, jobId, data, result } = options;
+  const artifact = options.artifact ?? jobId;
   if (!result.bestCheckpoint) throw new Error(`job ${jobId} finished without a checkpoint`);
-  const stored = await ignoreConflict(() => store.putModel(jobId, result.bestCheckpoint as string));
-  const sha256 = stored?.sha256 ?? (await store.read(jobId)).sha256;
+  const stored = await ignoreConflict(() =>
+    store.putModel(artifact, result.bestCheckpoint as string),
+  );
+  const sha256 = stored?.sha256 ?? (await store.read(artifact)).sha256;
   const metrics: Record<string, number> = { best_val_acc: result.bestValAcc };
   const last = result.history.at(-1);
   if (last)
@@ -32,22 +40,31 @@ export async function registerBestModel(options: RegisterOptions): Promise<Model
       val_acc: last.val_acc,
     });
   if (result.test) metrics.test_acc = result.test.accuracy;
-  const registered = await ignoreConflict(() =>
-    registry.register({
-      id: jobId,
-      jobId,
-      spec: data.spec,
-      // How it was split and trained, so an evaluation can split other data the same way.
-      dataset: data.dataset,
-      training: { ...data.training },
-      metrics,
-      classNames: [...result.classNames],
-      artifact: jobId,
-      sha256,
-      backend: result.backend,
-    }),
-  );
-  return registered ?? registry.get(jobId);
+  const register = (id: string) =>
+    ignoreConflict(() =>
+      registry.register({
+        id,
+        jobId,
+        spec: data.spec,
+        // How it was split and trained, so an evaluation can split other data the same way.
+        dataset: data.dataset,
+        training: { ...data.training },
+        metrics,
+        classNames: [...result.classNames],
+        artifact,
+        sha256,
+        backend: result.backend,
+      }),
+    );
+  const mine = async (id: string) => {
+    const record = (await register(id)) ?? (await registry.get(id));
+    return record.artifact === artifact ? record : undefined;
+  };
+  return (await mine(jobId)) ?? (await mine(artifact)) ?? failTaken(jobId, artifact);
+}
+
+function failTaken(jobId: string, artifact: string): never {
+  throw new Error(`model ids '${jobId}' and '${artifact}' both belong to other jobs' files`);
 }
 
 async function ignoreConflict<T>(call: () => Promise<T>): Promise<T | undefined> {

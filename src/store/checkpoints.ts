@@ -74,6 +74,8 @@ export async function saveResumeState<S>(
   saved: ResumeState<S>,
   /** Batches done in the next epoch, for a state saved inside an epoch. */
   batch?: number,
+  /** Who the state belongs to (see fileCheckpoints); checked when it is loaded. */
+  owner?: string,
 ): Promise<string> {
   const inside = batch === undefined ? '' : `-batch-${String(batch).padStart(5, '0')}`;
   const name = `state-epoch-${String(epoch).padStart(2, '0')}${inside}`;
@@ -82,6 +84,7 @@ export async function saveResumeState<S>(
     'optimizer.json': JSON.stringify(saved.optimizer.weightSpecs),
     'optimizer.bin': new Uint8Array(saved.optimizer.weightData),
     'state.json': JSON.stringify(saved.state),
+    ...(owner !== undefined && { [OWNER]: JSON.stringify({ owner }) }),
   });
   await writeFileAtomic(join(dir, LATEST), JSON.stringify({ state: name, epoch }));
   await removeOlderStates(dir, name);
@@ -96,8 +99,15 @@ async function removeOlderStates(dir: string, keep: string): Promise<void> {
   }
 }
 
-/** The newest resumable state in `dir`, or undefined when training never finished an epoch. */
-export async function loadResumeState<S>(dir: string): Promise<ResumeState<S> | undefined> {
+/**
+ * The newest resumable state in `dir`, or undefined when training never finished an epoch.
+ * With `owner`, a state written for another owner (or for none) is refused with
+ * CheckpointOwnerError rather than adopted.
+ */
+export async function loadResumeState<S>(
+  dir: string,
+  owner?: string,
+): Promise<ResumeState<S> | undefined> {
   let pointer: { state: string };
   try {
     pointer = JSON.parse(await readFile(join(dir, LATEST), 'utf8'));
@@ -106,6 +116,7 @@ export async function loadResumeState<S>(dir: string): Promise<ResumeState<S> | 
     throw err;
   }
   const path = join(dir, pointer.state);
+  if (owner !== undefined) await checkOwner(path, owner);
   const model = await loadModelDir(path);
   const [specs, data, state] = await Promise.all([
     readFile(join(path, 'optimizer.json'), 'utf8'),
@@ -119,6 +130,30 @@ export async function loadResumeState<S>(dir: string): Promise<ResumeState<S> | 
   };
 }
 
+const OWNER = 'owner.json';
+
+/** A checkpoint that another job (or a run of another spec, data set or seed) wrote. */
+export class CheckpointOwnerError extends Error {
+  override readonly name = 'CheckpointOwnerError';
+  readonly code = 'CHECKPOINT_FOREIGN';
+
+  constructor(dir: string, found: string | undefined, owner: string) {
+    super(
+      `the checkpoint in ${dir} belongs to ${found ? `'${found}'` : 'an unnamed run'}, not to '${owner}'; refusing to resume from it`,
+    );
+  }
+}
+
+async function checkOwner(path: string, owner: string): Promise<void> {
+  let found: string | undefined;
+  try {
+    found = (JSON.parse(await readFile(join(path, OWNER), 'utf8')) as { owner?: string }).owner;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (found !== owner) throw new CheckpointOwnerError(path, found, owner);
+}
+
 function toArrayBuffer(buffer: Buffer): ArrayBuffer {
   return buffer.buffer.slice(
     buffer.byteOffset,
@@ -126,13 +161,17 @@ function toArrayBuffer(buffer: Buffer): ArrayBuffer {
   ) as ArrayBuffer;
 }
 
-/** The fit loop's checkpoint sink over a local directory. */
-export function fileCheckpoints(dir: string): CheckpointSink {
+/**
+ * The fit loop's checkpoint sink over a local directory. With `owner` (a training job's
+ * fingerprint: its identity, spec, data set and seed), each resumable state is marked as
+ * its, and a state marked otherwise is never resumed from.
+ */
+export function fileCheckpoints(dir: string, owner?: string): CheckpointSink {
   return {
     saveBest: (epoch, valAcc, snapshot) =>
       saveModelDir(dir, bestCheckpointName(epoch, valAcc), snapshot),
     saveResume: (epoch, snapshot) =>
-      saveResumeState(dir, epoch, snapshot, snapshot.state.partial?.batch),
-    loadResume: () => loadResumeState<TrainerState>(dir),
+      saveResumeState(dir, epoch, snapshot, snapshot.state.partial?.batch, owner),
+    loadResume: () => loadResumeState<TrainerState>(dir, owner),
   };
 }

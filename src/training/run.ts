@@ -38,6 +38,8 @@ export interface TrainingRunOptions extends SplitOptions {
   /** Threads of the compiled step's TensorFlow session (default 0: every core). */
   threads?: number;
   checkpointDir?: string;
+  /** Marks the resumable states in checkpointDir; a state of another owner is refused. */
+  checkpointOwner?: string;
   resume?: boolean;
   signal?: AbortSignal;
   /** Checkpoint at the next batch and stop (see FitOptions.suspend). */
@@ -79,7 +81,9 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       seed: options.seed,
       signal: options.signal,
       suspend: options.suspend,
-      checkpoints: options.checkpointDir ? fileCheckpoints(options.checkpointDir) : undefined,
+      checkpoints: options.checkpointDir
+        ? fileCheckpoints(options.checkpointDir, options.checkpointOwner)
+        : undefined,
       resume: options.resume,
       meta: {
         spec: options.spec,

@@ -213,7 +213,8 @@ describe('a training job through its lifecycle, with a real worker', () => {
       expect(ended.progress).toMatchObject({ epoch: 2, batch: 4 });
       expect(ended.transitions.at(-1)?.state).toBe('cancelled');
       expect(ended.cancelRequestedAt).not.toBeNull();
-      expect(await readdir(join(dir, 'checkpoints', id))).toContain('latest.json');
+      const [own] = (await readdir(join(dir, 'checkpoints'))).filter((d) => d.startsWith(`${id}-`));
+      expect(await readdir(join(dir, 'checkpoints', own as string))).toContain('latest.json');
       const finished = await request(app.server).post('/v1/training-jobs/nope/cancel');
       expect(finished.status).toBe(404);
     } finally {
