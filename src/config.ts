@@ -51,6 +51,12 @@ export interface Config {
   batchGate: boolean;
   /** API keys (their SHA-256 only) and per-key rate limits; no keys: authentication is off. */
   auth: AuthConfig;
+  /** Uploaded data sets: what each file may hold, and how many are kept (docs/security.md). */
+  datasets: {
+    limits: { maxFileBytes: number; maxImages: number; maxImagePixels: number };
+    /** 0 turns a quota off. */
+    quotas: { perKey: number; total: number };
+  };
 }
 
 export class ConfigError extends Error {
@@ -85,6 +91,17 @@ export function readConfig(env: Env = process.env): Config {
       rateLimits: {
         predictPerMinute: integer(env, 'TAILOR_RATE_LIMIT_PREDICT', 600, 0, 1_000_000),
         jobsPerMinute: integer(env, 'TAILOR_RATE_LIMIT_JOBS', 30, 0, 1_000_000),
+      },
+    },
+    datasets: {
+      limits: {
+        maxFileBytes: integer(env, 'TAILOR_DATASET_MAX_FILE_MB', 256, 1, 2047) * 1024 * 1024,
+        maxImages: integer(env, 'TAILOR_DATASET_MAX_IMAGES', 200_000, 1, 10_000_000),
+        maxImagePixels: integer(env, 'TAILOR_DATASET_MAX_IMAGE_PIXELS', 65_536, 1, 16_777_216),
+      },
+      quotas: {
+        perKey: integer(env, 'TAILOR_DATASETS_PER_KEY', 20, 0, 1_000_000),
+        total: integer(env, 'TAILOR_DATASETS_TOTAL', 200, 0, 1_000_000),
       },
     },
   };

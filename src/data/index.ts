@@ -1,6 +1,6 @@
 export { type BalancedSplit, type BalancedSplitOptions, balancedSplit } from './balanced-split.js';
 export { balancedSubset, balancedSubsetRows } from './balanced-subset.js';
-export { type CsvOptions, readFashionCsv } from './csv.js';
+export { type CsvOptions, readFashionCsv, scanFashionCsv } from './csv.js';
 export * from './errors.js';
 export {
   type FashionMnist,
@@ -19,12 +19,22 @@ export {
 export {
   type IdxImages,
   type IdxLabelOptions,
+  type IdxReadOptions,
   readIdxImages,
   readIdxLabels,
   readIdxPair,
+  scanIdxPair,
 } from './idx.js';
 export { countPerClass, selectRows } from './labelled-set.js';
 export { LegacyRandomState } from './legacy-random-state.js';
+export {
+  type DataLimits,
+  type DataSummary,
+  describeBytes,
+  excerpt,
+  READ_DATA_LIMITS,
+  UPLOAD_DATA_LIMITS,
+} from './limits.js';
 export { MT19937 } from './mt19937.js';
 export { type SeedSplit, type SeedSplitOptions, seedSplit } from './seed-split.js';
 export { CLASS_NAMES, type ClassName, type LabelledImageSet, NUM_CLASSES } from './types.js';

@@ -1,10 +1,16 @@
-export type ExplorationErrorCode = 'IMAGE_NOT_FOUND' | 'IMAGE_TOO_LARGE' | 'SPLIT_UNAVAILABLE';
+export type ExplorationErrorCode =
+  | 'IMAGE_NOT_FOUND'
+  | 'IMAGE_TOO_LARGE'
+  | 'SPLIT_UNAVAILABLE'
+  | 'EXPLORATION_BUSY';
 
 const STATUS: Record<ExplorationErrorCode, number> = {
   IMAGE_NOT_FOUND: 404,
   IMAGE_TOO_LARGE: 400,
   // The request is well-formed; this data set just cannot be split that way.
   SPLIT_UNAVAILABLE: 422,
+  // Too many distinct splits are being loaded; the client should retry (see Retry-After).
+  EXPLORATION_BUSY: 503,
 };
 
 /** A request about a data set's contents that the data cannot answer; the message says why. */

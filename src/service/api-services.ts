@@ -35,7 +35,7 @@ export function createApiServices(config: Config, redisUrl: string, version: str
     maxBatch: config.predictMaxBatch,
     maxDelayMs: config.predictMaxDelayMs,
   });
-  const datasets = createDatasetStore(datasetDir(config));
+  const datasets = createDatasetStore(datasetDir(config), config.datasets);
   const trainingJobs = createTrainingJobs(
     queue,
     () => redis.status === 'ready',

@@ -5,16 +5,20 @@ import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
-  countPerClass,
   DataFormatError,
-  type LabelledImageSet,
-  readFashionCsv,
-  readIdxPair,
+  type DataLimits,
+  type DataSummary,
+  UPLOAD_DATA_LIMITS,
 } from '../data/index.js';
 import type { DataSource } from '../training/data-source.js';
 import { fsyncPath, writeFileAtomic } from './atomic.js';
+import { DatasetError, DatasetQuotaError, DatasetTooLargeError } from './dataset-errors.js';
+import { validateUpload } from './dataset-validation.js';
 import { assertId, isValidId } from './ids.js';
 import { StoreError } from './store-errors.js';
+import { removeDeadStaging, stagingName } from './upload-staging.js';
+
+export { DatasetError, DatasetQuotaError, DatasetTooLargeError } from './dataset-errors.js';
 
 export const DATASET_FILE = 'dataset.json';
 
@@ -57,13 +61,24 @@ export interface DatasetMeta {
   height: number;
   width: number;
   classes: number;
+  /** The API key that uploaded it; absent when authentication was off. */
+  owner?: string;
 }
 
-/** An uploaded data set failed validation; the message names the part and the reader's fault. */
-export class DatasetError extends Error {
-  override readonly name = 'DatasetError';
-  readonly code = 'DATASET_INVALID';
-  readonly statusCode = 400;
+/** How many uploaded data sets are kept; 0 turns a quota off. */
+export interface DatasetQuotas {
+  /** Per API key (by its name). */
+  perKey: number;
+  /** All keys together, and every upload made while authentication is off. */
+  total: number;
+}
+
+export const DATASET_QUOTAS: DatasetQuotas = { perKey: 20, total: 200 };
+
+export interface DatasetStoreOptions {
+  /** What each uploaded file may hold; default `UPLOAD_DATA_LIMITS`. */
+  limits?: Partial<DataLimits>;
+  quotas?: Partial<DatasetQuotas>;
 }
 
 /** A data set being received part by part; nothing is visible until `commit`. */
@@ -77,12 +92,17 @@ export interface DatasetUpload {
 
 export interface DatasetInput {
   name?: string;
+  /** The API key name the data set is counted against (see `DatasetQuotas`). */
+  owner?: string;
   files: Partial<Record<DatasetPart, Uint8Array>>;
 }
 
 export interface DatasetStore {
-  /** Streams parts in (as an HTTP form arrives) without holding them in memory. */
-  begin(): Promise<DatasetUpload>;
+  /**
+   * Streams parts in (as an HTTP form arrives) without holding them in memory. Refuses with
+   * DatasetQuotaError when `owner` (or the store) already holds its quota of data sets.
+   */
+  begin(owner?: string): Promise<DatasetUpload>;
   save(input: DatasetInput): Promise<DatasetMeta>;
   /** StoreError INVALID_ID for a malformed id, NOT_FOUND for an unknown one. */
   get(id: string): Promise<DatasetMeta>;
@@ -90,6 +110,11 @@ export interface DatasetStore {
   list(): Promise<DatasetMeta[]>;
   /** The stored files as a training data source. */
   source(id: string): Promise<DataSource>;
+  /**
+   * Removes staging directories left by uploads whose process died (see upload-staging.ts).
+   * For the API to call once at start; returns the names removed.
+   */
+  removeDeadUploads(): Promise<string[]>;
 }
 
 /**
@@ -97,14 +122,39 @@ export interface DatasetStore {
  * `dataset.json`. Uploads are staged in a hidden `.tmp-*` sibling and appear by rename,
  * so list() and get() never see a partial or unvalidated data set.
  */
-export function createDatasetStore(rootDir: string): DatasetStore {
+export function createDatasetStore(
+  rootDir: string,
+  options: DatasetStoreOptions = {},
+): DatasetStore {
   const root = resolve(rootDir);
+  const limits = { ...UPLOAD_DATA_LIMITS, ...options.limits };
+  const quotas = { ...DATASET_QUOTAS, ...options.quotas };
+  // Commits in this process one at a time, so two uploads cannot both take the last place.
+  let commits: Promise<unknown> = Promise.resolve();
 
   // The id pattern admits no '.', '/' or '\', so the joined path always stays under root.
   const dirOf = (id: string) => join(root, assertId(id, 'dataset'));
 
-  async function begin(): Promise<DatasetUpload> {
-    const staging = join(root, `.tmp-upload-${randomBytes(6).toString('hex')}`);
+  async function checkQuota(owner: string | undefined): Promise<void> {
+    if (quotas.total === 0 && (quotas.perKey === 0 || owner === undefined)) return;
+    const stored = await list();
+    if (quotas.total > 0 && stored.length >= quotas.total) {
+      throw new DatasetQuotaError(
+        `the server already keeps ${stored.length} uploaded data sets, its limit of ${quotas.total}; ask an operator to remove some`,
+      );
+    }
+    const own = owner === undefined ? 0 : stored.filter((meta) => meta.owner === owner).length;
+    if (quotas.perKey > 0 && owner !== undefined && own >= quotas.perKey) {
+      throw new DatasetQuotaError(
+        `API key '${owner}' already has ${own} uploaded data sets, the limit of ${quotas.perKey} per key; ask an operator to remove some`,
+      );
+    }
+  }
+
+  async function begin(owner?: string): Promise<DatasetUpload> {
+    // Checked first so a full quota is refused before the form is received, and again on commit.
+    await checkQuota(owner);
+    const staging = join(root, stagingName());
     await mkdir(staging, { recursive: true });
     const parts = new Set<DatasetPart>();
     const discard = () => rm(staging, { recursive: true, force: true });
@@ -122,12 +172,17 @@ export function createDatasetStore(rootDir: string): DatasetStore {
     async function commit(name?: string): Promise<DatasetMeta> {
       try {
         const format = formatOfParts(parts);
-        const { train, test } = await readParts(staging, format);
+        const { train, test } = await readParts(staging, format, limits);
         const id = `ds-${randomBytes(8).toString('hex')}`;
-        const meta = describe(id, name ?? id, format, train, test);
+        const meta = describe(id, name ?? id, format, train, test, owner);
         await writeFileAtomic(join(staging, DATASET_FILE), JSON.stringify(meta, null, 2));
-        await rename(staging, join(root, id));
-        await fsyncPath(dirname(staging));
+        const publish = commits.then(async () => {
+          await checkQuota(owner);
+          await rename(staging, join(root, id));
+          await fsyncPath(dirname(staging));
+        });
+        commits = publish.catch(() => {});
+        await publish;
         return meta;
       } catch (err) {
         await discard();
@@ -139,7 +194,7 @@ export function createDatasetStore(rootDir: string): DatasetStore {
   }
 
   async function save(input: DatasetInput): Promise<DatasetMeta> {
-    const upload = await begin();
+    const upload = await begin(input.owner);
     try {
       for (const [part, bytes] of Object.entries(input.files)) {
         if (!isDatasetPart(part)) {
@@ -196,7 +251,14 @@ export function createDatasetStore(rootDir: string): DatasetStore {
         };
   }
 
-  return { begin, save, get, list, source };
+  return {
+    begin,
+    save,
+    get,
+    list,
+    source,
+    removeDeadUploads: () => removeDeadStaging(root),
+  };
 }
 
 function finished(stream: NodeJS.WritableStream): Promise<void> {
@@ -220,17 +282,10 @@ function formatOfParts(parts: ReadonlySet<DatasetPart>): DatasetFormat {
   );
 }
 
-async function readParts(dir: string, format: DatasetFormat) {
-  const at = (part: DatasetPart) => join(dir, FILES[part]);
-  // One after the other: each set can be large, and the first fault is the one reported.
-  const train = await explained(() =>
-    format === 'csv'
-      ? readFashionCsv(at('train'))
-      : readIdxPair(at('trainImages'), at('trainLabels')),
-  );
-  const test = await explained(() =>
-    format === 'csv' ? readFashionCsv(at('test')) : readIdxPair(at('testImages'), at('testLabels')),
-  );
+async function readParts(dir: string, format: DatasetFormat, limits: DataLimits) {
+  const expected = format === 'csv' ? CSV_PARTS : IDX_PARTS;
+  const paths = Object.fromEntries(expected.map((part) => [part, join(dir, FILES[part])]));
+  const { train, test } = await explained(() => validateUpload({ format, paths, limits }));
   if (train.height !== test.height || train.width !== test.width) {
     throw new DatasetError(
       `train images are ${train.height}x${train.width} but test images are ${test.height}x${test.width}`,
@@ -245,16 +300,20 @@ async function readParts(dir: string, format: DatasetFormat) {
   return { train, test };
 }
 
-/** A reader's DataFormatError as DATASET_INVALID, naming the form part the file came from. */
-async function explained(load: () => Promise<LabelledImageSet>): Promise<LabelledImageSet> {
+/**
+ * A reader's DataFormatError as DATASET_INVALID (or DATASET_TOO_LARGE for a limit), naming
+ * the form part the file came from.
+ */
+async function explained<T>(load: () => Promise<T>): Promise<T> {
   try {
     return await load();
   } catch (err) {
     if (!(err instanceof DataFormatError)) throw err;
     const part = (Object.keys(FILES) as DatasetPart[]).find((key) => FILES[key] === err.file);
-    throw new DatasetError(`part '${part ?? err.file}' is not valid: ${err.message}`, {
-      cause: err,
-    });
+    const message = `part '${part ?? err.file}' is not valid: ${err.message}`;
+    throw err.code === 'TOO_LARGE'
+      ? new DatasetTooLargeError(message, { cause: err })
+      : new DatasetError(message, { cause: err });
   }
 }
 
@@ -262,13 +321,14 @@ function describe(
   id: string,
   name: string,
   format: DatasetFormat,
-  train: LabelledImageSet,
-  test: LabelledImageSet,
+  train: DataSummary,
+  test: DataSummary,
+  owner: string | undefined,
 ): DatasetMeta {
-  const classes = Math.max(countPerClass(train.labels).length, countPerClass(test.labels).length);
-  const stats = (set: LabelledImageSet): SetStats => ({
+  const classes = Math.max(train.perClass.length, test.perClass.length);
+  const stats = (set: DataSummary): SetStats => ({
     count: set.count,
-    perClass: countPerClass(set.labels, classes),
+    perClass: Array.from({ length: classes }, (_, label) => set.perClass[label] ?? 0),
   });
   return {
     id,
@@ -280,6 +340,7 @@ function describe(
     height: train.height,
     width: train.width,
     classes,
+    ...(owner !== undefined && { owner }),
   };
 }
 

@@ -24,6 +24,10 @@ describe('readConfig', () => {
       shutdownGraceSeconds: 30,
       batchGate: false,
       auth: { apiKeys: [], rateLimits: { predictPerMinute: 600, jobsPerMinute: 30 } },
+      datasets: {
+        limits: { maxFileBytes: 256 * 1024 * 1024, maxImages: 200_000, maxImagePixels: 65_536 },
+        quotas: { perKey: 20, total: 200 },
+      },
     });
   });
 

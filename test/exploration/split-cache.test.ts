@@ -71,4 +71,47 @@ describe('SplitCache', () => {
     }
     expect(loads).toEqual(['ds-small/5', 'ds-flaky/5', 'ds-flaky/5']);
   });
+
+  it('loads distinct splits one at a time, queues a few and refuses the rest with 503', async () => {
+    const { load } = countingLoader();
+    let inFlight = 0;
+    let most = 0;
+    const measured: SplitLoader = async (id, testPerClass) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        // Held a moment so concurrent requests really overlap.
+        await new Promise((done) => setTimeout(done, 10));
+        return await load(id, testPerClass);
+      } finally {
+        inFlight--;
+      }
+    };
+    const cache = new SplitCache(measured);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, n) => cache.statsOf('ds-a', n + 1)),
+    );
+    expect(most).toBe(1);
+    const refused = outcomes.filter((o) => o.status === 'rejected');
+    expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(5);
+    expect(refused).toHaveLength(15);
+    expect(refused[0]).toMatchObject({
+      reason: {
+        code: 'EXPLORATION_BUSY',
+        statusCode: 503,
+        message:
+          'the server is already loading 5 data set splits (1 at a time, 4 waiting); retry in 5 s, or ask for a split already loaded',
+      },
+    });
+    // Refusals are not remembered: the same split loads once there is room.
+    expect((await cache.statsOf('ds-a', 10)).splits.test.count).toBe(100);
+  });
+
+  it('serves a loaded or loading split while busy, without a slot', async () => {
+    const { load, loads } = countingLoader();
+    const cache = new SplitCache(load, { loads: 1, waiting: 0 });
+    const first = cache.split('ds-a', 2);
+    await expect(cache.split('ds-a', 3)).rejects.toMatchObject({ code: 'EXPLORATION_BUSY' });
+    expect(await cache.split('ds-a', 2)).toBe(await first);
+    expect(loads).toEqual(['ds-a/2']);
+  });
 });

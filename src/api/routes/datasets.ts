@@ -42,6 +42,11 @@ const MAX_NAME = 200;
 /** Training data sets: the built-in Fashion-MNIST and uploads in CSV or IDX form. */
 const datasets: FastifyPluginAsyncTypebox<DatasetRoutesOptions> = async (app, opts) => {
   const limits = { ...DATASET_UPLOAD_LIMITS, ...opts.limits };
+  // Uploads cut off by a kill leave staging directories; this API stages nothing yet.
+  const removed = (await opts.store?.removeDeadUploads()) ?? [];
+  if (removed.length > 0) {
+    app.log.info({ removed }, 'removed staging directories of interrupted data set uploads');
+  }
   // Registered here, so only these routes accept forms.
   await app.register(multipart, { limits });
   app.setValidatorCompiler((route) =>
@@ -127,8 +132,10 @@ const datasets: FastifyPluginAsyncTypebox<DatasetRoutesOptions> = async (app, op
       schema: {
         tags: ['datasets'],
         summary: 'Upload a data set as two Kaggle CSV files or four IDX files',
+        description:
+          'Each file is checked as it would be read for training, within limits on its size once gunzipped, its number of images and their size (413 DATASET_TOO_LARGE); each API key, and the server, keep a limited number of data sets (409 DATASET_QUOTA_EXCEEDED). docs/security.md lists the limits.',
         body: DatasetBody,
-        response: { 201: Dataset, ...errorResponses(400, 413, 415, 500, 503) },
+        response: { 201: Dataset, ...errorResponses(400, 409, 413, 415, 500, 503) },
       },
     },
     async (request, reply) => {
@@ -150,7 +157,7 @@ function selfOf(id: string): string {
   return `/v1/datasets/${encodeURIComponent(id)}`;
 }
 
-function view(meta: DatasetMeta) {
+function view({ owner: _owner, ...meta }: DatasetMeta) {
   return { ...meta, builtIn: false, available: true, links: { self: selfOf(meta.id) } };
 }
 
@@ -162,7 +169,7 @@ async function receive(
   store: DatasetStore,
   fileSize: number,
 ): Promise<DatasetMeta> {
-  const upload = await store.begin();
+  const upload = await store.begin(request.apiKey?.name);
   try {
     const { seen, name } = await readForm(request, upload, fileSize);
     const format = seen.size > 0 ? formatOf([...seen][0] as DatasetPart) : undefined;
