@@ -7,7 +7,6 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify';
-import { clientErrorHandler } from './api/client-errors.js';
 import type { AppDeps } from './api/deps.js';
 import { requestSerializer } from './api/log-serializers.js';
 import auth from './api/plugins/auth.js';
@@ -26,6 +25,7 @@ import predict from './api/routes/predict.js';
 import reports from './api/routes/reports.js';
 import trainingJobs from './api/routes/training-jobs.js';
 import tuningJobs from './api/routes/tuning-jobs.js';
+import { clientErrorHandler } from './client-errors.js';
 
 export type { AppDeps, CheckResult, ReadinessReport } from './api/deps.js';
 

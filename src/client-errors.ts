@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { ApiErrorCode } from './errors.js';
-import { REQUEST_ID_HEADER } from './plugins/request-id.js';
-import type { ErrorBody } from './schemas/error.js';
+import type { ApiErrorCode } from './api/errors.js';
+import { REQUEST_ID_HEADER } from './api/plugins/request-id.js';
+import type { ErrorBody } from './api/schemas/error.js';
 
 /**
  * Fastify's `clientErrorHandler`: Node refuses some requests before any route sees them (a
