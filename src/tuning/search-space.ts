@@ -102,3 +102,26 @@ function draw(dim: Dimension, integer: boolean, random: () => number): number {
   if (integer) return Math.min(dim.max, Math.max(dim.min, Math.round(value)));
   return Number(value.toPrecision(4));
 }
+
+/** Parameters whose larger values make a larger model or batch; the others cost the same. */
+const SIZES = ['channels', 'neurons', 'batchSize'] as const;
+
+/**
+ * The points of a space that cost the most, to check a search before any trial runs: every
+ * size at its largest value, with each number of conv blocks the space allows (more blocks
+ * are not always larger: each pools the map the dense blocks then see).
+ */
+export function largestPoints(space: SearchSpace): TrialParams[] {
+  const largest: TrialParams = {};
+  for (const name of SIZES) {
+    const dim = space[name];
+    if (dim) largest[name] = 'values' in dim ? Math.max(...dim.values) : dim.max;
+  }
+  const blocks = space.blocks;
+  if (!blocks) return [largest];
+  const counts =
+    'values' in blocks
+      ? [...new Set(blocks.values)]
+      : Array.from({ length: blocks.max - blocks.min + 1 }, (_, i) => blocks.min + i);
+  return counts.map((count) => ({ ...largest, blocks: count }));
+}

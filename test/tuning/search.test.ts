@@ -4,6 +4,7 @@ import { decide, NO_EARLY_STOPPING, quantile } from '../../src/tuning/early-stop
 import {
   checkSpace,
   gridPoints,
+  largestPoints,
   randomPoints,
   SearchSpaceError,
 } from '../../src/tuning/search-space.js';
@@ -107,5 +108,24 @@ describe('early stopping', () => {
   it('quantile interpolates as numpy does', () => {
     expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
     expect(quantile([5], 0.5)).toBe(5);
+  });
+});
+
+describe('largestPoints', () => {
+  it('takes every size at its top and each number of blocks the space allows', () => {
+    expect(
+      largestPoints({
+        channels: { min: 8, max: 64 },
+        neurons: { values: [512, 128] },
+        batchSize: { values: [32] },
+        blocks: { min: 2, max: 4 },
+        learningRate: { min: 0.001, max: 0.1 },
+      }),
+    ).toEqual([2, 3, 4].map((blocks) => ({ channels: 64, neurons: 512, batchSize: 32, blocks })));
+    expect(largestPoints({ dropout: { values: [0, 0.5] } })).toEqual([{}]);
+    expect(largestPoints({ blocks: { values: [3, 1, 3] } })).toEqual([
+      { blocks: 3 },
+      { blocks: 1 },
+    ]);
   });
 });
