@@ -70,14 +70,35 @@ export function checkSpace(space: SearchSpace, search: 'grid' | 'random'): void 
   }
 }
 
-/** Every combination of the listed values, first dimension outermost, in request order. */
-export function gridPoints(space: SearchSpace): TrialParams[] {
-  let points: TrialParams[] = [{}];
-  for (const [name, dim] of Object.entries(space) as [ParameterName, Dimension][]) {
-    if (!('values' in dim)) continue;
-    points = points.flatMap((p) => dim.values.map((v) => ({ ...p, [name]: v })));
-  }
-  return points;
+/** How many points a grid search over `space` has, without listing them. */
+export function gridSize(space: SearchSpace): number {
+  return listed(space).reduce((n, [, values]) => n * values.length, 1);
+}
+
+/**
+ * The first `limit` combinations of the listed values, first dimension outermost, in request
+ * order. Only those are built: 7 dimensions of 50 values make 781 billion combinations.
+ */
+export function gridPoints(space: SearchSpace, limit = Number.POSITIVE_INFINITY): TrialParams[] {
+  const dims = listed(space);
+  const count = Math.min(limit, gridSize(space));
+  return Array.from({ length: count }, (_, index) => {
+    const point: TrialParams = {};
+    let rest = index;
+    for (let d = dims.length - 1; d >= 0; d--) {
+      const [name, values] = dims[d] as [ParameterName, number[]];
+      point[name] = values[rest % values.length] as number;
+      rest = Math.floor(rest / values.length);
+    }
+    // Keys in request order, as the points have always been written.
+    return Object.fromEntries(dims.map(([name]) => [name, point[name]])) as TrialParams;
+  });
+}
+
+function listed(space: SearchSpace): [ParameterName, number[]][] {
+  return (Object.entries(space) as [ParameterName, Dimension][]).flatMap(([name, dim]) =>
+    'values' in dim ? [[name, dim.values] as [ParameterName, number[]]] : [],
+  );
 }
 
 /** `count` points drawn with a seeded generator: the same seed gives the same trials. */

@@ -14,7 +14,7 @@ import {
 } from './search-space.js';
 import { trialRequest } from './trials.js';
 import { TUNING_QUEUE } from './tuning-queues.js';
-import { earlyStoppingOf, type TuningRequest } from './tuning-request.js';
+import { DEFAULT_TRIALS, earlyStoppingOf, type TuningRequest } from './tuning-request.js';
 import { type TuningJobData, type TuningResult, toTuningView } from './tuning-view.js';
 
 const RETENTION = { age: 30 * 24 * 3600 };
@@ -80,11 +80,11 @@ export function createTuningJobs(options: {
           'the space at its largest',
         );
       }
-      const budget = request.budget?.trials ?? 10;
+      const budget = request.budget?.trials ?? DEFAULT_TRIALS;
       const seed = request.seed ?? Math.floor(Math.random() * 2 ** 32);
       const points =
         search === 'grid'
-          ? gridPoints(request.space).slice(0, budget)
+          ? gridPoints(request.space, budget)
           : randomPoints(request.space, budget, seed);
       const id = `tune-${randomUUID().replaceAll('-', '').slice(0, 12)}`;
       const createdAt = Date.now();

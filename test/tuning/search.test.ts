@@ -4,6 +4,7 @@ import { decide, NO_EARLY_STOPPING, quantile } from '../../src/tuning/early-stop
 import {
   checkSpace,
   gridPoints,
+  gridSize,
   largestPoints,
   randomPoints,
   SearchSpaceError,
@@ -127,5 +128,34 @@ describe('largestPoints', () => {
       { blocks: 3 },
       { blocks: 1 },
     ]);
+  });
+});
+
+describe('grids', () => {
+  it('build only the points a budget takes, however many the space has', () => {
+    const values = (n: number, from: number, step: number) =>
+      Array.from({ length: n }, (_, i) => from + i * step);
+    const space = {
+      learningRate: { values: values(50, 0.001, 0.001) },
+      dropout: { values: values(50, 0, 0.01) },
+      batchSize: { values: values(50, 1, 1) },
+      epochs: { values: values(50, 1, 1) },
+      channels: { values: values(50, 1, 1) },
+      neurons: { values: values(50, 1, 1) },
+      blocks: { values: [1, 2, 3, 4, 5, 6] },
+    };
+    expect(gridSize(space)).toBe(50 ** 6 * 6);
+    const points = gridPoints(space, 100);
+    expect(points).toHaveLength(100);
+    expect(points[0]).toEqual({
+      learningRate: 0.001,
+      dropout: 0,
+      batchSize: 1,
+      epochs: 1,
+      channels: 1,
+      neurons: 1,
+      blocks: 1,
+    });
+    expect(points[7]).toMatchObject({ neurons: 2, blocks: 2 });
   });
 });
