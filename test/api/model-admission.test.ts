@@ -239,6 +239,26 @@ describe('tuning jobs are admitted only if their base model and whole space fit'
     expect((await tune({ space, budget: { trials: 1 } })).status).toBe(202);
   });
 
+  it('queues the first points of a grid of billions without listing the rest', async () => {
+    const values = (n: number, from: number, step: number) =>
+      Array.from({ length: n }, (_, i) => from + i * step);
+    const res = await tune({
+      space: {
+        learningRate: { values: values(50, 0.001, 0.001) },
+        dropout: { values: values(50, 0, 0.01) },
+        batchSize: { values: values(50, 1, 1) },
+        epochs: { values: values(50, 1, 1) },
+        channels: { values: values(50, 1, 1) },
+        neurons: { values: values(50, 1, 1) },
+        blocks: { values: [1, 2, 3] },
+      },
+      search: 'grid',
+      budget: { trials: 100 },
+    });
+    expect(res.status).toBe(202);
+    expect(res.body.trials).toHaveLength(100);
+  });
+
   it('admits a space within the budget', async () => {
     const res = await tune({
       space: {
