@@ -74,7 +74,7 @@ describe('isOutOfMemory, on the errors the backends really throw', () => {
   it('leaves other failures to the retries', () => {
     const shapes = thrown(() => tf.add(tf.zeros([2, 3]), tf.zeros([4, 5])));
     expect(isOutOfMemory(shapes)).toBe(false);
-    expect(isOutOfMemory(new DataFormatError('truncated', 'x.gz', 'short'))).toBe(false);
+    expect(isOutOfMemory(new DataFormatError('TRUNCATED', 'x.gz', 'short'))).toBe(false);
     expect(isOutOfMemory(new Error('Connection is closed.'))).toBe(false);
     expect(isOutOfMemory(new Error("OOM command not allowed when used memory > 'maxmemory'"))).toBe(
       false,
