@@ -21,16 +21,31 @@ export interface RateLimitOptions {
 /** Prediction routes share one budget of requests. */
 const PREDICT_ROUTES = ['POST /v1/predict', 'POST /v1/models/:id/predict'];
 
-/**
- * Routes that queue training jobs, and how many each request queues: a tuning job queues one
- * per trial, so 100 trials count as 100 training jobs (they run as 100).
- */
-const JOB_ROUTES: Record<string, (request: FastifyRequest) => number> = {
-  'POST /v1/training-jobs': () => 1,
-  'POST /v1/tuning-jobs': (request) => trialCount(request.body as TuningRequest),
-};
+interface JobRoute {
+  route: string;
+  /**
+   * A training job counts on arrival, as predictions do; a tuning job once its body has
+   * passed the schema, since its trials decide what it costs.
+   */
+  hook: 'onRequest' | 'preHandler';
+  /** Training jobs the request queues: a tuning job queues one per trial. */
+  units: (request: FastifyRequest) => number;
+  /** Said in a 429, after the limit. */
+  explain?: (units: number, remaining: number) => string;
+}
 
-const LIMITED_ROUTES = new Set([...PREDICT_ROUTES, ...Object.keys(JOB_ROUTES)]);
+const JOB_ROUTES: readonly JobRoute[] = [
+  { route: 'POST /v1/training-jobs', hook: 'onRequest', units: () => 1 },
+  {
+    route: 'POST /v1/tuning-jobs',
+    hook: 'preHandler',
+    units: (request) => trialCount(request.body as TuningRequest),
+    explain: (units, remaining) =>
+      `; this tuning job queues ${units} trials, each a training job, and ${remaining} are left`,
+  },
+];
+
+const LIMITED_ROUTES = new Set([...PREDICT_ROUTES, ...JOB_ROUTES.map((r) => r.route)]);
 
 const WINDOW_MS = 60_000;
 
@@ -64,11 +79,8 @@ const rateLimits: FastifyPluginAsync<RateLimitOptions> = async (app, opts) => {
   const jobsMax = opts.limits?.jobsPerMinute ?? 0;
   if (jobsMax > 0) {
     const window = weightedRateWindow(jobsMax, WINDOW_MS);
-    for (const [route, units] of Object.entries(JOB_ROUTES)) {
-      const hook = jobLimit(jobsMax, window, units);
-      // A training job counts on arrival, as predictions do; a tuning job once its body has
-      // passed the schema, since its trials decide what it costs.
-      hooks.set(route, route.includes('tuning') ? { preHandler: hook } : { onRequest: hook });
+    for (const route of JOB_ROUTES) {
+      hooks.set(route.route, { [route.hook]: jobLimit(jobsMax, window, route) });
     }
   }
 
@@ -90,7 +102,7 @@ type LimitHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
 function jobLimit(
   max: number,
   window: ReturnType<typeof weightedRateWindow>,
-  units: (request: FastifyRequest) => number,
+  { units, explain }: JobRoute,
 ): LimitHook {
   return async (request, reply) => {
     const count = units(request);
@@ -101,10 +113,7 @@ function jobLimit(
     if (decision.allowed) return;
     const retryAfter = Math.ceil(decision.retryAfterMs / 1000);
     reply.header('retry-after', retryAfter);
-    const what =
-      request.routeOptions.url === '/v1/tuning-jobs'
-        ? `; this tuning job queues ${count} trials, each a training job, and ${decision.remaining} are left`
-        : '';
+    const what = explain?.(count, decision.remaining) ?? '';
     throw new ApiError(
       'RATE_LIMITED',
       `rate limit exceeded: ${max} training jobs per minute per ${holder(request)} (a tuning job counts one per trial)${what}; retry in ${retryAfter} s`,
