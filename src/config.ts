@@ -5,6 +5,7 @@ import {
   TRAINING_STEPS,
   type TrainingStepChoice,
 } from './ml/backend-names.js';
+import { DEFAULT_SPEC_LIMITS, type SpecLimits } from './ml/spec-budget.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -57,6 +58,8 @@ export interface Config {
     /** 0 turns a quota off. */
     quotas: { perKey: number; total: number };
   };
+  /** The most a submitted model may cost (ml/spec-budget.ts); larger ones answer 400. */
+  specLimits: SpecLimits;
 }
 
 export class ConfigError extends Error {
@@ -104,6 +107,20 @@ export function readConfig(env: Env = process.env): Config {
         total: integer(env, 'TAILOR_DATASETS_TOTAL', 200, 0, 1_000_000),
       },
     },
+    specLimits: specLimits(env),
+  };
+}
+
+const MB = 2 ** 20;
+
+function specLimits(env: Env): SpecLimits {
+  const d = DEFAULT_SPEC_LIMITS;
+  return {
+    maxParameters: integer(env, 'TAILOR_MAX_MODEL_PARAMS', d.maxParameters, 1, 1e12),
+    maxActivationBytes:
+      integer(env, 'TAILOR_MAX_ACTIVATION_MB', d.maxActivationBytes / MB, 1, 1e7) * MB,
+    maxFlopsPerImage:
+      integer(env, 'TAILOR_MAX_MODEL_MFLOPS', d.maxFlopsPerImage / 1e6, 1, 1e9) * 1e6,
   };
 }
 

@@ -13,6 +13,7 @@ import { batchGateWaiter } from './batch-gate.js';
 import { childConnection } from './connection.js';
 import { checkpointOwner, jobKey } from './job-identity.js';
 import { type LifecycleState, type Transition, transition } from './lifecycle.js';
+import { isOutOfMemory, outOfMemoryReason } from './out-of-memory.js';
 import { progressTracker } from './progress.js';
 import { registerBestModel } from './register-model.js';
 import { STOP } from './stop-reasons.js';
@@ -154,13 +155,14 @@ function stoppedAs(signal: AbortSignal): 'cancelled' | 'timed_out' | 'stopped_ea
 }
 
 /**
- * Data that cannot be read or split, and specs that cannot be built, fail the job for
- * good: another attempt would meet the same files.
+ * Data that cannot be read or split, specs that cannot be built, and models that do not fit
+ * in memory fail the job for good: another attempt would meet the same files and sizes.
  */
 async function unrecoverableOnBadData<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
+    if (isOutOfMemory(err)) throw new UnrecoverableError(outOfMemoryReason(err));
     const bad =
       err instanceof DataFormatError ||
       err instanceof DataSplitError ||

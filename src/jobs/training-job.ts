@@ -85,8 +85,10 @@ export function toJobData(request: TrainingJobRequest): TrainingJobData {
   try {
     spec = parseSpec(request.model ?? {});
   } catch (err) {
-    if (err instanceof SpecError)
-      throw new InvalidJobError('INVALID_MODEL', `model.${err.message}`);
+    if (err instanceof SpecError) {
+      const code = err.code === 'too_large' ? 'MODEL_TOO_LARGE' : 'INVALID_MODEL';
+      throw new InvalidJobError(code, `model.${err.message}`);
+    }
     throw err;
   }
   return {

@@ -2,7 +2,13 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Job, JobState, JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { NUM_CLASSES } from '../data/index.js';
+import type { ModelSpec } from '../ml/spec.js';
+import { checkSpecBudget, DEFAULT_SPEC_LIMITS, type SpecLimits } from '../ml/spec-budget.js';
+import { checkSpecFits, type DatasetShape } from '../ml/spec-fit.js';
 import { isRedisUnavailable } from '../redis/connection-errors.js';
+import { BUILT_IN_DATASET, type DatasetStore } from '../store/dataset-store.js';
+import { StoreError } from '../store/store-errors.js';
 import { cancelRequests } from './cancel-requests.js';
 import {
   TERMINAL_STATUSES,
@@ -63,6 +69,37 @@ const TYPES: Record<TrainingJobStatus, JobType[]> = {
   failed: ['failed'],
 };
 
+/** What a job must pass before it is queued, beyond the schema and the spec's own rules. */
+export interface AdmissionOptions {
+  /** The most a model may cost; default DEFAULT_SPEC_LIMITS. */
+  limits?: SpecLimits;
+  /**
+   * A data set's image size and classes, undefined for one that does not exist. Without it
+   * only the built-in Fashion-MNIST's shape is known, and other data sets are not checked.
+   */
+  datasetShape?: (id: string) => Promise<DatasetShape | undefined>;
+}
+
+const FASHION_MNIST: DatasetShape = { height: 28, width: 28, classes: NUM_CLASSES };
+
+/** Data set shapes from the store's records: no image is read. */
+export function datasetShapes(
+  store: Pick<DatasetStore, 'get'>,
+): (id: string) => Promise<DatasetShape | undefined> {
+  return async (id) => {
+    if (id === BUILT_IN_DATASET) return FASHION_MNIST;
+    try {
+      return await store.get(id);
+    } catch (err) {
+      if (err instanceof StoreError) return undefined;
+      throw err;
+    }
+  };
+}
+
+/** Checks a spec and batch size against one data set and the model budget. */
+export type Admit = (spec: ModelSpec, batchSize: number) => void;
+
 export interface ListOptions {
   status?: TrainingJobStatus;
   limit: number;
@@ -80,7 +117,36 @@ export function createTrainingJobs(
   datasetExists: (id: string) => Promise<boolean> = async (id) => id === 'fashion-mnist',
   /** The queue's Redis, for cancel requests; without it jobs cannot be cancelled. */
   redis?: Redis,
+  admission: AdmissionOptions = {},
 ) {
+  const limits = admission.limits ?? DEFAULT_SPEC_LIMITS;
+  const shapeOf =
+    admission.datasetShape ??
+    (async (id: string) => (id === BUILT_IN_DATASET ? FASHION_MNIST : undefined));
+  /**
+   * The check every job (and every tuning trial) passes before it is queued, so a model
+   * that cannot train on its data set, or is too large for a worker, is refused with a 400
+   * instead of failing in a worker, or worse, completing and being served.
+   */
+  const admitting = async (dataset: string): Promise<Admit> => {
+    if (!(await datasetExists(dataset))) {
+      throw new InvalidJobError(
+        'UNKNOWN_DATASET',
+        `dataset: no data set '${dataset}'; GET /v1/datasets lists them`,
+      );
+    }
+    const shape = await shapeOf(dataset);
+    return (spec, batchSize) => {
+      try {
+        if (shape) checkSpecFits(spec, dataset, shape);
+        checkSpecBudget(spec, batchSize, limits);
+      } catch (err) {
+        const { code, message } = err as { code?: unknown; message: string };
+        if (code !== 'DATASET_MISMATCH' && code !== 'MODEL_TOO_LARGE') throw err;
+        throw new InvalidJobError(code, `model: ${message}`);
+      }
+    };
+  };
   const available = queueCalls(redisReady);
   const cancels = redis ? cancelRequests(redis, queue.opts.prefix ?? 'bull') : undefined;
   /** The job as clients see it: BullMQ's state, its lifecycle rows, a cancel request. */
@@ -98,18 +164,15 @@ export function createTrainingJobs(
     return job;
   };
   return {
+    admitting,
+
     /**
      * Queues a job. With an idempotency key, a repeated request returns the job the first
      * one created (its id derives from the key); the same key with another body is a 409.
      */
     async create(request: TrainingJobRequest, idempotencyKey?: string): Promise<TrainingJobView> {
       const data = toJobData(request);
-      if (!(await datasetExists(data.dataset))) {
-        throw new InvalidJobError(
-          'UNKNOWN_DATASET',
-          `dataset: no data set '${data.dataset}'; GET /v1/datasets lists them`,
-        );
-      }
+      (await admitting(data.dataset))(data.spec, data.training.batchSize);
       if (idempotencyKey === undefined) {
         // Just queued: a worker may take it at once, but the answer describes the request.
         return toJobView(await available(() => enqueueTraining(queue, data)), 'waiting');

@@ -11,6 +11,7 @@ import {
   defaultOutputBlock,
   type FeatureMapShape,
   type ModelSpec,
+  SPEC_CAPS,
   SpecError,
 } from './spec.js';
 
@@ -58,8 +59,8 @@ export function rejectUnknownKeys(
   }
 }
 
-/** An integer >= min (1 for sizes and counts, 0 for padding). */
-function readInteger(value: unknown, field: string, min: 0 | 1): number {
+/** An integer from min (1 for sizes and counts, 0 for padding) to max. */
+function readInteger(value: unknown, field: string, min: 0 | 1, max: number): number {
   const allowed = min === 1 ? 'a positive integer' : 'an integer >= 0';
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     throw new SpecError('not_integer', field, `must be ${allowed}, got ${describe(value)}`);
@@ -71,7 +72,19 @@ function readInteger(value: unknown, field: string, min: 0 | 1): number {
       `must be ${allowed}, got ${value}`,
     );
   }
+  if (value > max) {
+    throw new SpecError('too_large', field, `must be at most ${max}, got ${value}`);
+  }
   return value;
+}
+
+/** A list of blocks, refused by its length before any block is read. */
+function readBlocks(value: unknown, field: string, max: number): unknown[] {
+  const blocks = expectArray(value, field);
+  if (blocks.length > max) {
+    throw new SpecError('too_large', field, `at most ${max} blocks, got ${blocks.length}`);
+  }
+  return blocks;
 }
 
 function readActivation(value: unknown, field: string): ActivationName {
@@ -105,11 +118,19 @@ function readInputShape(value: unknown): FeatureMapShape {
   ) {
     throw new SpecError('bad_input_shape', field, `${allowed}, got ${describe(value)}`);
   }
+  const { imageSide, imageChannels } = SPEC_CAPS;
+  if (value[0] > imageSide || value[1] > imageSide || value[2] > imageChannels) {
+    throw new SpecError(
+      'too_large',
+      field,
+      `height and width must be at most ${imageSide} and channels at most ${imageChannels}, got ${describe(value)}`,
+    );
+  }
   return [value[0], value[1], value[2]];
 }
 
 function readNumClasses(value: unknown): number {
-  const count = readInteger(value, 'numClasses', 1);
+  const count = readInteger(value, 'numClasses', 1, SPEC_CAPS.classes);
   if (count < 2) {
     throw new SpecError('out_of_range', 'numClasses', `must be an integer >= 2, got ${count}`);
   }
@@ -124,11 +145,11 @@ function readConvBlock(value: unknown, index: number): ConvBlockSpec {
   const fallback = DEFAULT_CONV[Math.min(index, DEFAULT_CONV.length - 1)] as ConvBlockSpec;
   const pick = (key: keyof ConvBlockSpec): unknown => valueOr(block, key, fallback[key]);
   return {
-    pad: readInteger(pick('pad'), `${field}.pad`, 0),
-    channels: readInteger(pick('channels'), `${field}.channels`, 1),
-    filter: readInteger(pick('filter'), `${field}.filter`, 1),
-    stride: readInteger(pick('stride'), `${field}.stride`, 1),
-    pool: readInteger(pick('pool'), `${field}.pool`, 1),
+    pad: readInteger(pick('pad'), `${field}.pad`, 0, SPEC_CAPS.pad),
+    channels: readInteger(pick('channels'), `${field}.channels`, 1, SPEC_CAPS.channels),
+    filter: readInteger(pick('filter'), `${field}.filter`, 1, SPEC_CAPS.filter),
+    stride: readInteger(pick('stride'), `${field}.stride`, 1, SPEC_CAPS.stride),
+    pool: readInteger(pick('pool'), `${field}.pool`, 1, SPEC_CAPS.pool),
     activation: readActivation(pick('activation'), `${field}.activation`),
   };
 }
@@ -150,7 +171,7 @@ function readDenseBlock(
       : (DEFAULT_HIDDEN_DENSE[Math.min(index, DEFAULT_HIDDEN_DENSE.length - 1)] as DenseBlockSpec);
   const pick = (key: keyof DenseBlockSpec): unknown => valueOr(block, key, fallback[key]);
   return {
-    neurons: readInteger(pick('neurons'), `${field}.neurons`, 1),
+    neurons: readInteger(pick('neurons'), `${field}.neurons`, 1, SPEC_CAPS.neurons),
     activation: readActivation(pick('activation'), `${field}.activation`),
     dropout: readDropout(pick('dropout'), `${field}.dropout`),
   };
@@ -216,8 +237,14 @@ export function parseSpec(json: unknown): ModelSpec {
   rejectUnknownKeys(spec, SPEC_KEYS, '');
   const inputShape = readInputShape(valueOr(spec, 'inputShape', DEFAULT_SPEC.inputShape));
   const numClasses = readNumClasses(valueOr(spec, 'numClasses', DEFAULT_SPEC.numClasses));
-  const conv = expectArray(valueOr(spec, 'conv', DEFAULT_CONV), 'conv').map(readConvBlock);
-  const denseJson = expectArray(valueOr(spec, 'dense', defaultDense(numClasses)), 'dense');
+  const conv = readBlocks(valueOr(spec, 'conv', DEFAULT_CONV), 'conv', SPEC_CAPS.convBlocks).map(
+    readConvBlock,
+  );
+  const denseJson = readBlocks(
+    valueOr(spec, 'dense', defaultDense(numClasses)),
+    'dense',
+    SPEC_CAPS.denseBlocks,
+  );
   if (denseJson.length === 0) {
     throw new SpecError(
       'no_dense_blocks',

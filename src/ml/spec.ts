@@ -94,6 +94,28 @@ export const DEFAULT_SPEC: ModelSpec = deepFreeze({
   dense: defaultDense(10),
 });
 
+/**
+ * The largest value each field of a spec may take. They sit far above any model this
+ * service trains (the seed's widest block has 128 channels, tuning reaches 8,192 neurons
+ * and 32,768 channels) and exist so absurd numbers (2^53 channels, 1,000 blocks) are
+ * refused before any arithmetic on them; what a model may cost is the budget's business
+ * (spec-budget.ts).
+ */
+export const SPEC_CAPS = {
+  convBlocks: 32,
+  denseBlocks: 32,
+  /** Height and width of the input. */
+  imageSide: 4096,
+  imageChannels: 64,
+  classes: 1000,
+  channels: 65536,
+  neurons: 65536,
+  pad: 256,
+  filter: 256,
+  stride: 256,
+  pool: 256,
+} as const;
+
 export type SpecErrorCode =
   | 'not_object'
   | 'not_array'
@@ -110,7 +132,8 @@ export type SpecErrorCode =
   | 'pool_too_large'
   | 'output_size_mismatch'
   | 'output_not_softmax'
-  | 'not_representable';
+  | 'not_representable'
+  | 'too_large';
 
 export class SpecError extends Error {
   override readonly name = 'SpecError';

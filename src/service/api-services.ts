@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import { createPredictorPool, type PredictorPool } from '../inference/predictor-pool.js';
 import { apiConnection } from '../jobs/connection.js';
 import { createTrainingQueue } from '../jobs/queue.js';
-import { createTrainingJobs } from '../jobs/training-jobs.js';
+import { createTrainingJobs, datasetShapes } from '../jobs/training-jobs.js';
 import { createFileArtifactStore } from '../store/artifact-store.js';
 import { createDatasetStore, datasetDir, datasetExists } from '../store/dataset-store.js';
 import { createModelRegistry } from '../store/model-registry.js';
@@ -41,6 +41,7 @@ export function createApiServices(config: Config, redisUrl: string, version: str
     () => redis.status === 'ready',
     datasetExists(datasets),
     redis,
+    { limits: config.specLimits, datasetShape: datasetShapes(datasets) },
   );
   const tuning = tuningQueues(redis, config.queuePrefix);
   const deps: AppDeps = {

@@ -70,14 +70,35 @@ export function checkSpace(space: SearchSpace, search: 'grid' | 'random'): void 
   }
 }
 
-/** Every combination of the listed values, first dimension outermost, in request order. */
-export function gridPoints(space: SearchSpace): TrialParams[] {
-  let points: TrialParams[] = [{}];
-  for (const [name, dim] of Object.entries(space) as [ParameterName, Dimension][]) {
-    if (!('values' in dim)) continue;
-    points = points.flatMap((p) => dim.values.map((v) => ({ ...p, [name]: v })));
-  }
-  return points;
+/** How many points a grid search over `space` has, without listing them. */
+export function gridSize(space: SearchSpace): number {
+  return listed(space).reduce((n, [, values]) => n * values.length, 1);
+}
+
+/**
+ * The first `limit` combinations of the listed values, first dimension outermost, in request
+ * order. Only those are built: 7 dimensions of 50 values make 781 billion combinations.
+ */
+export function gridPoints(space: SearchSpace, limit = Number.POSITIVE_INFINITY): TrialParams[] {
+  const dims = listed(space);
+  const count = Math.min(limit, gridSize(space));
+  return Array.from({ length: count }, (_, index) => {
+    const point: TrialParams = {};
+    let rest = index;
+    for (let d = dims.length - 1; d >= 0; d--) {
+      const [name, values] = dims[d] as [ParameterName, number[]];
+      point[name] = values[rest % values.length] as number;
+      rest = Math.floor(rest / values.length);
+    }
+    // Keys in request order, as the points have always been written.
+    return Object.fromEntries(dims.map(([name]) => [name, point[name]])) as TrialParams;
+  });
+}
+
+function listed(space: SearchSpace): [ParameterName, number[]][] {
+  return (Object.entries(space) as [ParameterName, Dimension][]).flatMap(([name, dim]) =>
+    'values' in dim ? [[name, dim.values] as [ParameterName, number[]]] : [],
+  );
 }
 
 /** `count` points drawn with a seeded generator: the same seed gives the same trials. */
@@ -101,4 +122,27 @@ function draw(dim: Dimension, integer: boolean, random: () => number): number {
       : dim.min + u * (dim.max - dim.min);
   if (integer) return Math.min(dim.max, Math.max(dim.min, Math.round(value)));
   return Number(value.toPrecision(4));
+}
+
+/** Parameters whose larger values make a larger model or batch; the others cost the same. */
+const SIZES = ['channels', 'neurons', 'batchSize'] as const;
+
+/**
+ * The points of a space that cost the most, to check a search before any trial runs: every
+ * size at its largest value, with each number of conv blocks the space allows (more blocks
+ * are not always larger: each pools the map the dense blocks then see).
+ */
+export function largestPoints(space: SearchSpace): TrialParams[] {
+  const largest: TrialParams = {};
+  for (const name of SIZES) {
+    const dim = space[name];
+    if (dim) largest[name] = 'values' in dim ? Math.max(...dim.values) : dim.max;
+  }
+  const blocks = space.blocks;
+  if (!blocks) return [largest];
+  const counts =
+    'values' in blocks
+      ? [...new Set(blocks.values)]
+      : Array.from({ length: blocks.max - blocks.min + 1 }, (_, i) => blocks.min + i);
+  return counts.map((count) => ({ ...largest, blocks: count }));
 }

@@ -3,11 +3,18 @@ import type { FlowProducer, Job, JobState, Queue } from 'bullmq';
 import type { TrainingJobView } from '../jobs/job-view.js';
 import { TRAINING_QUEUE } from '../jobs/queue.js';
 import { InvalidJobError, type TrainingJobData, toJobData } from '../jobs/training-job.js';
-import { JobsError, queueCalls, type TrainingJobs } from '../jobs/training-jobs.js';
-import { checkSpace, gridPoints, randomPoints, type TrialParams } from './search-space.js';
+import { type Admit, JobsError, queueCalls, type TrainingJobs } from '../jobs/training-jobs.js';
+import { SpecError } from '../ml/spec.js';
+import {
+  checkSpace,
+  gridPoints,
+  largestPoints,
+  randomPoints,
+  type TrialParams,
+} from './search-space.js';
 import { trialRequest } from './trials.js';
 import { TUNING_QUEUE } from './tuning-queues.js';
-import { earlyStoppingOf, type TuningRequest } from './tuning-request.js';
+import { DEFAULT_TRIALS, earlyStoppingOf, type TuningRequest } from './tuning-request.js';
 import { type TuningJobData, type TuningResult, toTuningView } from './tuning-view.js';
 
 const RETENTION = { age: 30 * 24 * 3600 };
@@ -63,11 +70,21 @@ export function createTuningJobs(options: {
           `dataset: no data set '${dataset}'; GET /v1/datasets lists them`,
         );
       }
-      const budget = request.budget?.trials ?? 10;
+      const admit = await trainingJobs.admitting(dataset);
+      // The space at its largest first: its message names the range to narrow.
+      for (const params of largestPoints(request.space)) {
+        admitted(
+          admit,
+          trialData(request, params, 'the space at its largest', 0),
+          params,
+          'the space at its largest',
+        );
+      }
+      const budget = request.budget?.trials ?? DEFAULT_TRIALS;
       const seed = request.seed ?? Math.floor(Math.random() * 2 ** 32);
       const points =
         search === 'grid'
-          ? gridPoints(request.space).slice(0, budget)
+          ? gridPoints(request.space, budget)
           : randomPoints(request.space, budget, seed);
       const id = `tune-${randomUUID().replaceAll('-', '').slice(0, 12)}`;
       const createdAt = Date.now();
@@ -80,7 +97,12 @@ export function createTuningJobs(options: {
         params,
         jobId: `${id}-trial-${trial}`,
         data: {
-          ...trialData(request, params, trial, seed),
+          ...admitted(
+            admit,
+            trialData(request, params, `trial ${trial}`, seed),
+            params,
+            `trial ${trial}`,
+          ),
           tuning: { id, trial, earlyStopping, ...(deadline ? { deadline } : {}) },
         } satisfies TrainingJobData,
       }));
@@ -143,7 +165,7 @@ export type TuningJobs = ReturnType<typeof createTuningJobs>;
 function trialData(
   request: TuningRequest,
   params: TrialParams,
-  trial: number,
+  trial: string,
   seed: number,
 ): TrainingJobData {
   const base = {
@@ -155,7 +177,28 @@ function trialData(
     return toJobData(trialRequest(base, params));
   } catch (err) {
     const message = (err as Error).message;
-    const code = err instanceof InvalidJobError ? err.code : 'INVALID_MODEL';
-    throw new InvalidJobError(code, `trial ${trial} ${JSON.stringify(params)}: ${message}`);
+    const code =
+      err instanceof InvalidJobError
+        ? err.code
+        : err instanceof SpecError && err.code === 'too_large'
+          ? 'MODEL_TOO_LARGE'
+          : 'INVALID_MODEL';
+    throw new InvalidJobError(code, `${trial} ${JSON.stringify(params)}: ${message}`);
   }
+}
+
+/** The trial's data once it passed the checks of any training job on the data set. */
+function admitted(
+  admit: Admit,
+  data: TrainingJobData,
+  params: TrialParams,
+  trial: string,
+): TrainingJobData {
+  try {
+    admit(data.spec, data.training.batchSize);
+  } catch (err) {
+    if (!(err instanceof InvalidJobError)) throw err;
+    throw new InvalidJobError(err.code, `${trial} ${JSON.stringify(params)}: ${err.message}`);
+  }
+  return data;
 }

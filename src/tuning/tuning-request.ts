@@ -1,7 +1,10 @@
 import Type, { type Static } from 'typebox';
 import { TrainingJobRequestSchema, TrainingOptionsSchema } from '../jobs/training-job.js';
 import type { EarlyStopping } from './early-stopping.js';
-import { SearchSpaceSchema } from './search-space.js';
+import { gridSize, SearchSpaceSchema } from './search-space.js';
+
+/** Trials of a tuning job that does not say how many. */
+export const DEFAULT_TRIALS = 10;
 
 const AliasName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' });
 
@@ -21,7 +24,9 @@ export const TuningRequestSchema = Type.Object(
       Type.Object(
         {
           /** Trials to run (random), or the first this many grid points (grid). */
-          trials: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 })),
+          trials: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_TRIALS }),
+          ),
           /** Wall time from submission after which no trial starts and running ones stop. */
           maxSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })),
         },
@@ -61,4 +66,13 @@ export function earlyStoppingOf(request: TuningRequest): EarlyStopping {
     minTrials: e.minTrials ?? 2,
     eta: e.eta ?? 3,
   };
+}
+
+/**
+ * How many trials (each a training job) a request queues: its budget, or fewer when a grid
+ * has fewer points. The rate limit counts them before the request is handled.
+ */
+export function trialCount(request: TuningRequest): number {
+  const budget = request.budget?.trials ?? DEFAULT_TRIALS;
+  return request.search === 'grid' ? Math.min(budget, gridSize(request.space)) : budget;
 }

@@ -8,6 +8,8 @@ import { readConfig } from '../../src/config.js';
 import { apiConnection } from '../../src/jobs/connection.js';
 import { createTrainingQueue } from '../../src/jobs/queue.js';
 import { createTrainingJobs } from '../../src/jobs/training-jobs.js';
+import { createTuningJobs } from '../../src/tuning/tuning-jobs.js';
+import { tuningQueues } from '../../src/tuning/tuning-queues.js';
 import { buildTestApp } from './helper.js';
 
 const PREDICT_LIMIT = 3;
@@ -20,26 +22,32 @@ const TAILOR_API_KEYS = Object.entries(KEYS)
 const prefix = `test-rate-limit-${process.pid}-${Date.now()}`;
 let connection: Redis;
 let queue: ReturnType<typeof createTrainingQueue>;
+let tuning: ReturnType<typeof tuningQueues>;
 const apps: App[] = [];
 
 beforeAll(async () => {
   connection = apiConnection('redis://127.0.0.1:6379');
   await new Promise((resolve) => connection.once('ready', resolve));
   queue = createTrainingQueue({ connection, prefix });
+  tuning = tuningQueues(connection, prefix);
 });
 
 afterAll(async () => {
   for (const app of apps) await app.close();
   await queue.obliterate({ force: true });
-  await queue.close();
+  await tuning.queue.obliterate({ force: true });
+  await Promise.all([queue.close(), tuning.queue.close(), tuning.flows.close()]);
   connection.disconnect();
 });
 
 /** An app with real training jobs and no predictor, so predict requests answer 503. */
 async function appWith(env: Record<string, string>, keys = true): Promise<App> {
   const { auth } = readConfig({ ...(keys && { TAILOR_API_KEYS }), ...env });
+  const ready = () => connection.status === 'ready';
+  const trainingJobs = createTrainingJobs(queue, ready);
   const deps: Partial<AppDeps> = {
-    trainingJobs: createTrainingJobs(queue, () => connection.status === 'ready'),
+    trainingJobs,
+    tuningJobs: createTuningJobs({ ...tuning, trainingJobs, redisReady: ready }),
     auth,
   };
   const app = buildTestApp(deps);
@@ -128,6 +136,87 @@ describe('per-key rate limits', () => {
   });
 });
 
+/** A random search of `trials` trials over the learning rate. */
+const createTuning = (app: App, key: string, trials: number) =>
+  request(app.server)
+    .post('/v1/tuning-jobs')
+    .set('x-api-key', key)
+    .send({
+      training: { epochs: 1, trainSize: 1000 },
+      space: { learningRate: { min: 0.0001, max: 0.01, scale: 'log' } },
+      budget: { trials },
+    });
+
+/** Training jobs waiting in the queue, trials included. */
+const waiting = () => queue.getJobCountByTypes('waiting', 'waiting-children', 'delayed');
+
+describe('tuning jobs and the job rate limit', () => {
+  const LIMIT = 5;
+  let app: App;
+
+  beforeAll(async () => {
+    app = await appWith({ TAILOR_RATE_LIMIT_JOBS: String(LIMIT) });
+  });
+
+  it('refuse a tuning job of 100 trials once training jobs have used up the limit', async () => {
+    for (let i = 0; i < LIMIT; i++) expect((await createJob(app, KEYS.alice)).status).toBe(202);
+    expectRateLimited(await createJob(app, KEYS.alice), LIMIT);
+    const before = await waiting();
+    const res = await createTuning(app, KEYS.alice, 100);
+    expectRateLimited(res, LIMIT);
+    expect(res.body.error.message).toContain('this tuning job queues 100 trials');
+    expect(res.body.error.message).toContain(`${LIMIT} training jobs per minute per API key`);
+    expect(await waiting()).toBe(before);
+    expect(await tuning.queue.count()).toBe(0);
+  });
+
+  it('count each trial as a training job', async () => {
+    const first = await createTuning(app, KEYS.bob, 3);
+    expect(first.status).toBe(202);
+    expect(first.headers['x-ratelimit-remaining']).toBe(String(LIMIT - 3));
+    // 2 left: a tuning job of 3 trials is refused, naming what it needs and what is left.
+    const refused = await createTuning(app, KEYS.bob, 3);
+    expect(refused.status).toBe(429);
+    expect(refused.body.error.code).toBe('RATE_LIMITED');
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.headers['x-ratelimit-remaining']).toBe('2');
+    expect(refused.body.error.message).toContain(
+      'queues 3 trials, each a training job, and 2 are left',
+    );
+    // Which the training jobs can still use.
+    expect((await createJob(app, KEYS.bob)).status).toBe(202);
+    expect((await createJob(app, KEYS.bob)).status).toBe(202);
+    expectRateLimited(await createJob(app, KEYS.bob), LIMIT);
+  });
+
+  it('let an idle key queue more trials than the limit at once, then wait until it is paid back', async () => {
+    const big = await createTuning(app, KEYS.carol, 12);
+    expect(big.status).toBe(202);
+    expect(big.body.trials).toHaveLength(12);
+    const next = await createJob(app, KEYS.carol);
+    expect(next.status).toBe(429);
+    expect(next.body.error.code).toBe('RATE_LIMITED');
+    expect(next.headers['x-ratelimit-remaining']).toBe('0');
+    // 12 units at 5 a minute: this window and the next one are spent.
+    expect(Number(next.headers['retry-after'])).toBeGreaterThan(60);
+    expect(Number(next.headers['retry-after'])).toBeLessThanOrEqual(120);
+  });
+
+  it('count a grid by the points it has, when fewer than its budget', async () => {
+    const fresh = await appWith({ TAILOR_RATE_LIMIT_JOBS: String(LIMIT) });
+    const grid = await request(fresh.server)
+      .post('/v1/tuning-jobs')
+      .set('x-api-key', KEYS.alice)
+      .send({
+        space: { learningRate: { values: [0.01, 0.001] } },
+        search: 'grid',
+        budget: { trials: 50 },
+      });
+    expect(grid.status).toBe(202);
+    expect(grid.headers['x-ratelimit-remaining']).toBe(String(LIMIT - 2));
+  });
+});
+
 describe('rate limit settings', () => {
   it('turn a limit off with 0', async () => {
     const app = await appWith({ TAILOR_RATE_LIMIT_PREDICT: '0', TAILOR_RATE_LIMIT_JOBS: '1' });
@@ -171,6 +260,7 @@ describe('the OpenAPI document', () => {
     expect(paths['/v1/predict'].post.responses).toHaveProperty('429');
     expect(paths['/v1/models/{id}/predict'].post.responses).toHaveProperty('429');
     expect(paths['/v1/training-jobs'].post.responses).toHaveProperty('429');
+    expect(paths['/v1/tuning-jobs'].post.responses).toHaveProperty('429');
     expect(paths['/v1/training-jobs'].get.responses).not.toHaveProperty('429');
     expect(paths['/v1/models'].get.responses).not.toHaveProperty('429');
   });

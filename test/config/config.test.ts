@@ -28,7 +28,29 @@ describe('readConfig', () => {
         limits: { maxFileBytes: 256 * 1024 * 1024, maxImages: 200_000, maxImagePixels: 65_536 },
         quotas: { perKey: 20, total: 200 },
       },
+      specLimits: {
+        maxParameters: 100_000_000,
+        maxActivationBytes: 4096 * 2 ** 20,
+        maxFlopsPerImage: 10_000_000_000,
+      },
     });
+  });
+
+  it('reads the model budget', () => {
+    const { specLimits } = readConfig({
+      TAILOR_MAX_MODEL_PARAMS: '5000000',
+      TAILOR_MAX_ACTIVATION_MB: '512',
+      TAILOR_MAX_MODEL_MFLOPS: '250',
+    });
+    expect(specLimits).toEqual({
+      maxParameters: 5_000_000,
+      maxActivationBytes: 512 * 2 ** 20,
+      maxFlopsPerImage: 250_000_000,
+    });
+    expect(() => readConfig({ TAILOR_MAX_MODEL_PARAMS: '0' })).toThrow(
+      /TAILOR_MAX_MODEL_PARAMS must be an integer from 1/,
+    );
+    expect(() => readConfig({ TAILOR_MAX_ACTIVATION_MB: '1e3' })).toThrow(ConfigError);
   });
 
   it('reads every variable', () => {

@@ -4,6 +4,8 @@ import { decide, NO_EARLY_STOPPING, quantile } from '../../src/tuning/early-stop
 import {
   checkSpace,
   gridPoints,
+  gridSize,
+  largestPoints,
   randomPoints,
   SearchSpaceError,
 } from '../../src/tuning/search-space.js';
@@ -107,5 +109,53 @@ describe('early stopping', () => {
   it('quantile interpolates as numpy does', () => {
     expect(quantile([1, 2, 3, 4], 0.5)).toBe(2.5);
     expect(quantile([5], 0.5)).toBe(5);
+  });
+});
+
+describe('largestPoints', () => {
+  it('takes every size at its top and each number of blocks the space allows', () => {
+    expect(
+      largestPoints({
+        channels: { min: 8, max: 64 },
+        neurons: { values: [512, 128] },
+        batchSize: { values: [32] },
+        blocks: { min: 2, max: 4 },
+        learningRate: { min: 0.001, max: 0.1 },
+      }),
+    ).toEqual([2, 3, 4].map((blocks) => ({ channels: 64, neurons: 512, batchSize: 32, blocks })));
+    expect(largestPoints({ dropout: { values: [0, 0.5] } })).toEqual([{}]);
+    expect(largestPoints({ blocks: { values: [3, 1, 3] } })).toEqual([
+      { blocks: 3 },
+      { blocks: 1 },
+    ]);
+  });
+});
+
+describe('grids', () => {
+  it('build only the points a budget takes, however many the space has', () => {
+    const values = (n: number, from: number, step: number) =>
+      Array.from({ length: n }, (_, i) => from + i * step);
+    const space = {
+      learningRate: { values: values(50, 0.001, 0.001) },
+      dropout: { values: values(50, 0, 0.01) },
+      batchSize: { values: values(50, 1, 1) },
+      epochs: { values: values(50, 1, 1) },
+      channels: { values: values(50, 1, 1) },
+      neurons: { values: values(50, 1, 1) },
+      blocks: { values: [1, 2, 3, 4, 5, 6] },
+    };
+    expect(gridSize(space)).toBe(50 ** 6 * 6);
+    const points = gridPoints(space, 100);
+    expect(points).toHaveLength(100);
+    expect(points[0]).toEqual({
+      learningRate: 0.001,
+      dropout: 0,
+      batchSize: 1,
+      epochs: 1,
+      channels: 1,
+      neurons: 1,
+      blocks: 1,
+    });
+    expect(points[7]).toMatchObject({ neurons: 2, blocks: 2 });
   });
 });

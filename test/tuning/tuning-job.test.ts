@@ -179,7 +179,10 @@ describe('a tuning job', () => {
       .post('/v1/tuning-jobs')
       .send({ space: { blocks: { values: [6] } }, budget: { trials: 1 } })
       .expect(400);
-    expect(impossible.body.error.message).toMatch(/^trial 0 \{"blocks":6\}: model\./);
+    // The space is checked at its largest before any trial: the message names the values.
+    expect(impossible.body.error.message).toMatch(
+      /^the space at its largest \{"blocks":6\}: model\.conv\[5\]\.pool/,
+    );
     await request(app.server).get('/v1/tuning-jobs/tune-000000000000').expect(404);
   });
 });

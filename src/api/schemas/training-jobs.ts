@@ -110,12 +110,20 @@ export const JobIdParams = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The furthest a job list pages. Without a bound, an offset such as 1e20 reached Redis as a
+ * range index it cannot read and answered 500; far more jobs than this are never retained.
+ */
+export const MAX_LIST_OFFSET = 1_000_000;
+
+/** `limit` and `offset` of every job list that pages. */
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_LIST_OFFSET, default: 0 })),
+};
+
 export const ListJobsQuery = Type.Object(
-  {
-    status: Type.Optional(TrainingJobStatusSchema),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-  },
+  { status: Type.Optional(TrainingJobStatusSchema), ...PageQuery },
   { additionalProperties: false },
 );
 

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Metrics, TrainingJobStatusSchema } from './training-jobs.js';
+import { Metrics, PageQuery, TrainingJobStatusSchema } from './training-jobs.js';
 
 const Params = Type.Record(Type.String(), Type.Number());
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
@@ -53,13 +53,7 @@ export const TuningJobIdParams = Type.Object(
   { additionalProperties: false },
 );
 
-export const ListTuningJobsQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
-  },
-  { additionalProperties: false },
-);
+export const ListTuningJobsQuery = Type.Object(PageQuery, { additionalProperties: false });
 
 export const TuningJobList = Type.Object({
   items: Type.Array(TuningJob),
