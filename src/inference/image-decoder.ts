@@ -1,0 +1,207 @@
+import type { DecodeReply } from './decode-protocol.js';
+import { DecodeThread } from './decode-thread.js';
+import { InputError } from './errors.js';
+import { DEFAULT_MAX_TOTAL_PIXELS, withCommas } from './image-format.js';
+import { type ModelInputOptions, readImageHeaders } from './model-input.js';
+
+export interface ImageDecoderOptions {
+  /** Worker threads decoding at once; started when first needed. */
+  workers?: number;
+  /** How long one image may take to decode and resize before its thread is ended. */
+  timeoutMs?: number;
+  /**
+   * Most pixels (summed over their headers) waiting for or in decoding. A request that would
+   * go beyond is refused with `DecoderBusyError`, unless nothing else is waiting.
+   */
+  maxQueuedPixels?: number;
+}
+
+export const DEFAULT_DECODE_WORKERS = 2;
+/**
+ * A 4096x4096 image, the largest accepted, decodes in 0.5 s (PNG) to about 2 s (JPEG) on one
+ * core here; the budget leaves room for a slower or busier machine.
+ */
+export const DEFAULT_DECODE_TIMEOUT_MS = 10_000;
+/** Two requests at the per-request pixel budget: some 30 s of decoding for two threads. */
+export const DEFAULT_MAX_QUEUED_PIXELS = 2 * DEFAULT_MAX_TOTAL_PIXELS;
+/** What a refused request is told to wait: the queue drains in seconds when it is not flooded. */
+const RETRY_AFTER_SECONDS = 2;
+
+/** The decoding queue is full; answer 503 with `Retry-After: retryAfterSeconds`. */
+export class DecoderBusyError extends Error {
+  readonly retryAfterSeconds = RETRY_AFTER_SECONDS;
+
+  constructor(queued: number, limit: number) {
+    super(
+      `image decoding is at capacity (${withCommas(queued)} pixels waiting, limit ${withCommas(limit)}); retry in ${RETRY_AFTER_SECONDS} s`,
+    );
+    this.name = 'DecoderBusyError';
+  }
+}
+
+/** The images of one request: once one fails, the others are not decoded. */
+interface Group {
+  failed: boolean;
+}
+
+interface Task {
+  bytes: Uint8Array;
+  options: ModelInputOptions;
+  pixels: number;
+  path: string;
+  group: Group;
+  resolve(input: Float32Array): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Decodes and resizes request images in a small pool of worker threads, so the API's event
+ * loop never runs a decoder. Headers are still read on the loop (they bound everything else);
+ * then each image is one task, run first come first served, and ended with 413
+ * `IMAGE_TOO_COMPLEX` when it takes longer than `timeoutMs` (its thread is terminated and
+ * replaced). The queue is bounded in pixels.
+ */
+export class ImageDecoder {
+  private readonly workers: number;
+  private readonly timeoutMs: number;
+  private readonly maxQueuedPixels: number;
+  private readonly threads = new Set<DecodeThread>();
+  private readonly queue: Task[] = [];
+  private queuedPixels = 0;
+  private closed = false;
+
+  constructor(options: ImageDecoderOptions = {}) {
+    this.workers = options.workers ?? DEFAULT_DECODE_WORKERS;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS;
+    this.maxQueuedPixels = options.maxQueuedPixels ?? DEFAULT_MAX_QUEUED_PIXELS;
+  }
+
+  /**
+   * The model inputs of a request's images, in order: what `toModelInputs` returns, decoded
+   * in the worker threads. Errors are located at `pathOf(index)`.
+   */
+  async toModelInputs(
+    images: readonly Uint8Array[],
+    options: ModelInputOptions,
+    pathOf: (index: number) => string,
+  ): Promise<Float32Array[]> {
+    if (this.closed) throw new Error('the image decoder is closed');
+    const headers = readImageHeaders(images, options, pathOf);
+    if (images.length === 0) return [];
+    const pixels = headers.map(({ width, height }) => width * height);
+    const total = pixels.reduce((sum, count) => sum + count, 0);
+    if (this.queuedPixels > 0 && this.queuedPixels + total > this.maxQueuedPixels) {
+      throw new DecoderBusyError(this.queuedPixels, this.maxQueuedPixels);
+    }
+    this.queuedPixels += total;
+    const group: Group = { failed: false };
+    const inputs = images.map(
+      (bytes, i) =>
+        new Promise<Float32Array>((resolve, reject) => {
+          this.queue.push({
+            // A copy of its own, since it is transferred (and Buffers share pooled memory).
+            bytes: new Uint8Array(bytes),
+            options: { ...options },
+            pixels: pixels[i] ?? 0,
+            path: pathOf(i),
+            group,
+            resolve,
+            reject,
+          });
+        }),
+    );
+    this.pump();
+    return Promise.all(inputs);
+  }
+
+  /** Ends every thread; images still waiting are refused. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const task of this.queue.splice(0))
+      this.settle(task, new Error('the image decoder is closed'));
+    await Promise.all([...this.threads].map((thread) => thread.stop()));
+    this.threads.clear();
+  }
+
+  /** Hands waiting images to idle threads, starting threads up to `workers`. */
+  private pump(): void {
+    if (this.closed) return;
+    for (const thread of this.threads) {
+      if (!thread.idle) continue;
+      const task = this.next();
+      if (!task) return;
+      void this.run(thread, task);
+    }
+    // Threads still starting will take work once ready; start more only for what is left.
+    const starting = [...this.threads].filter((thread) => !thread.ready).length;
+    if (this.queue.length > 0 && this.threads.size < this.workers && starting < this.queue.length) {
+      this.start();
+    }
+  }
+
+  /** The next task whose request has not failed; the others are dropped. */
+  private next(): Task | undefined {
+    for (;;) {
+      const task = this.queue.shift();
+      if (!task?.group.failed) return task;
+      this.settle(task, new Error('another image of the request failed'));
+    }
+  }
+
+  private start(): void {
+    const thread: DecodeThread = new DecodeThread(
+      () => this.pump(),
+      (error) => {
+        this.threads.delete(thread);
+        // A thread that cannot start fails what waits rather than being restarted forever.
+        if (this.threads.size === 0) {
+          for (const task of this.queue.splice(0)) this.settle(task, error);
+        }
+        this.pump();
+      },
+    );
+    this.threads.add(thread);
+  }
+
+  private async run(thread: DecodeThread, task: Task): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const overtime = new Promise<'overtime'>((resolve) => {
+      timer = setTimeout(() => resolve('overtime'), this.timeoutMs);
+    });
+    const { bytes, options } = task;
+    const outcome = await Promise.race([thread.decode({ bytes, options }), overtime]);
+    clearTimeout(timer);
+    if (outcome === 'overtime') {
+      this.threads.delete(thread);
+      void thread.stop();
+      this.settle(
+        task,
+        new InputError(
+          'IMAGE_TOO_COMPLEX',
+          `decoding took longer than the budget of ${withCommas(this.timeoutMs)} ms per image; send a smaller or simpler PNG or JPEG (the model sees 28x28)`,
+          { path: task.path },
+        ),
+      );
+    } else {
+      this.settle(task, outcome);
+    }
+    this.pump();
+  }
+
+  private settle(task: Task, outcome: DecodeReply | Error): void {
+    this.queuedPixels -= task.pixels;
+    if (outcome instanceof Error) {
+      task.group.failed = true;
+      task.reject(outcome);
+    } else if (outcome.ok) {
+      task.resolve(outcome.input);
+    } else {
+      task.group.failed = true;
+      task.reject(
+        outcome.code === undefined
+          ? new Error(`decode worker: ${outcome.message}`)
+          : new InputError(outcome.code, outcome.message, { path: task.path }),
+      );
+    }
+  }
+}
