@@ -2,7 +2,6 @@ import { parentPort } from 'node:worker_threads';
 import type { DecodeReady, DecodeReply, DecodeRequest } from './decode-protocol.js';
 import { InputError } from './errors.js';
 import { toModelInput } from './model-input.js';
-import { lowerThreadPriority } from './thread-priority.js';
 
 /**
  * A decode worker thread: turns one image at a time into a model input, so pngjs and jpeg-js
@@ -11,7 +10,6 @@ import { lowerThreadPriority } from './thread-priority.js';
  */
 const port = parentPort;
 if (!port) throw new Error('decode-worker must run as a worker thread');
-lowerThreadPriority();
 
 port.on('message', ({ id, bytes, options }: DecodeRequest) => {
   let reply: DecodeReply;
