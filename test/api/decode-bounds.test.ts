@@ -5,7 +5,7 @@ import request from 'supertest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { blackPng, manyScanJpeg } from '../inference/support/hostile-images.js';
 import { useDeployedApp } from './deployed-app.js';
-import { probeHealthz } from './healthz-probe.js';
+import { type HealthzSample, probeHealthz } from './healthz-probe.js';
 
 /**
  * Images whose decoding cost the pixel budget does not bound, sent over real HTTP to the API
@@ -14,8 +14,14 @@ import { probeHealthz } from './healthz-probe.js';
  */
 const deployed = useDeployedApp('decode-bounds');
 const PREDICT = '/v1/models/model-a/predict';
-/** The bound on `/healthz` that issue 11 names. */
+/**
+ * The bound on `/healthz` that issue 11 names, on the API's own account: the event loop's
+ * CPU time while an answer was awaited. Wall time is also held to a bound (a frozen loop
+ * took 3 to 120 s here), a generous one: on a shared machine other processes alone delay a
+ * bare `/healthz` by 50 to 100 ms now and then.
+ */
 const HEALTHZ_MS = 50;
+const HEALTHZ_WALL_MS = 1000;
 /** First answers include the connection's setup and the route's first compilation. */
 const WARM_UP = 5;
 
@@ -40,23 +46,26 @@ function expectError(res: request.Response, status: number, code: string, messag
   expect(res.body.error.message).toMatch(message);
 }
 
-/** Sends the requests while polling `/healthz`; returns their answers and the worst latency. */
+/** Sends the requests while polling `/healthz`; returns their answers and the probe's samples. */
 async function whilePolling(send: () => Promise<request.Response[]>) {
   const probe = probeHealthz(base);
   await delay(100);
   const answers = await send();
   await delay(100);
-  const latencies = (await probe.stop()).slice(WARM_UP);
-  expect(latencies.length).toBeGreaterThan(10);
-  return { answers, worst: Math.max(...latencies) };
+  const samples = (await probe.stop()).slice(WARM_UP);
+  expect(samples.length).toBeGreaterThan(10);
+  return { answers, samples };
 }
 
-/** The bound, with the machine's load in the message: other processes delay answers too. */
-function expectHealthzWithinBound(worst: number) {
+function expectHealthzWithinBound(samples: HealthzSample[]) {
+  const worstCpu = Math.max(...samples.map((sample) => sample.loopCpuMs));
+  const worstWall = Math.max(...samples.map((sample) => sample.latencyMs));
   const load = loadavg()
     .map((value) => value.toFixed(1))
     .join(', ');
-  expect(worst, `worst /healthz latency (load average ${load})`).toBeLessThan(HEALTHZ_MS);
+  const seen = `${samples.length} answers, worst ${worstWall.toFixed(0)} ms wall and ${worstCpu} ms of the event loop's CPU time; load average ${load}`;
+  expect(worstCpu, seen).toBeLessThan(HEALTHZ_MS);
+  expect(worstWall, seen).toBeLessThan(HEALTHZ_WALL_MS);
 }
 
 describe('images whose decoding cost the pixel budget does not bound', () => {
@@ -68,7 +77,7 @@ describe('images whose decoding cost the pixel budget does not bound', () => {
     expect(tall.length).toBeLessThan(40_000);
     expect(scans.length).toBeLessThan(250_000);
 
-    const { answers, worst } = await whilePolling(() =>
+    const { answers, samples } = await whilePolling(() =>
       Promise.all([form([tall, tall, tall, tall]), json([tall]), form([scans]), json([scans])]),
     );
     const [tallForm, tallJson, scansForm, scansJson] = answers as request.Response[];
@@ -80,7 +89,7 @@ describe('images whose decoding cost the pixel budget does not bound', () => {
     const scanLimit = /JPEG holds 5,001 scans, more than the limit of 100/;
     expectError(scansForm as request.Response, 413, 'IMAGE_TOO_COMPLEX', scanLimit);
     expectError(scansJson as request.Response, 413, 'IMAGE_TOO_COMPLEX', scanLimit);
-    expectHealthzWithinBound(worst);
+    expectHealthzWithinBound(samples);
   });
 });
 
@@ -90,7 +99,7 @@ describe('large valid images', () => {
     const png = blackPng(4096, 4096);
     const jpeg = manyScanJpeg(4096, 4096, 20);
 
-    const { answers, worst } = await whilePolling(() =>
+    const { answers, samples } = await whilePolling(() =>
       Promise.all([form([png, png, png, png]), json([jpeg])]),
     );
     const [pngs, jpegs] = answers as request.Response[];
@@ -98,6 +107,6 @@ describe('large valid images', () => {
     expect(pngs?.body.predictions).toHaveLength(4);
     expect(jpegs?.status, jpegs?.text.slice(0, 300)).toBe(200);
     expect(jpegs?.body.predictions).toHaveLength(1);
-    expectHealthzWithinBound(worst);
+    expectHealthzWithinBound(samples);
   });
 });
