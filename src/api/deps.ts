@@ -1,4 +1,4 @@
-import type { ImageDecoderOptions } from '../inference/image-decoder.js';
+import type { ImageDecoderOptions } from '../inference/decode-settings.js';
 import type { Predictor } from '../inference/predictor.js';
 import type { TrainingJobs } from '../jobs/training-jobs.js';
 import type { ArtifactStore } from '../store/artifact-store.js';

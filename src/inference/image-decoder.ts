@@ -1,29 +1,15 @@
 import type { DecodeReply } from './decode-protocol.js';
+import {
+  DEFAULT_DECODE_TIMEOUT_MS,
+  DEFAULT_DECODE_WORKERS,
+  DEFAULT_MAX_QUEUED_PIXELS,
+  type ImageDecoderOptions,
+} from './decode-settings.js';
 import { DecodeThread } from './decode-thread.js';
 import { InputError } from './errors.js';
-import { DEFAULT_MAX_TOTAL_PIXELS, withCommas } from './image-format.js';
+import { withCommas } from './image-format.js';
 import { type ModelInputOptions, readImageHeaders } from './model-input.js';
 
-export interface ImageDecoderOptions {
-  /** Worker threads decoding at once; started when first needed. */
-  workers?: number;
-  /** How long one image may take to decode and resize before its thread is ended. */
-  timeoutMs?: number;
-  /**
-   * Most pixels (summed over their headers) waiting for or in decoding. A request that would
-   * go beyond is refused with `DecoderBusyError`, unless nothing else is waiting.
-   */
-  maxQueuedPixels?: number;
-}
-
-export const DEFAULT_DECODE_WORKERS = 2;
-/**
- * A 4096x4096 image, the largest accepted, decodes in 0.5 s (PNG) to about 2 s (JPEG) on one
- * core here; the budget leaves room for a slower or busier machine.
- */
-export const DEFAULT_DECODE_TIMEOUT_MS = 10_000;
-/** Two requests at the per-request pixel budget: some 30 s of decoding for two threads. */
-export const DEFAULT_MAX_QUEUED_PIXELS = 2 * DEFAULT_MAX_TOTAL_PIXELS;
 /** What a refused request is told to wait: the queue drains in seconds when it is not flooded. */
 const RETRY_AFTER_SECONDS = 2;
 
