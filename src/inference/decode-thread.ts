@@ -59,10 +59,15 @@ export class DecodeThread {
     });
   }
 
-  /** Ends the thread at once, mid-decode if need be; `onExit` is not called. */
+  /**
+   * Ends the thread at once, mid-decode if need be; an image being decoded gets a failure.
+   * `onExit` is not called.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    const waiting = this.waiting;
     this.waiting = undefined;
+    waiting?.({ id: -1, ok: false, message: 'the decoding thread was stopped' });
     await this.worker.terminate();
   }
 

@@ -25,10 +25,8 @@ export class DecoderBusyError extends Error {
   }
 }
 
-/** The images of one request: once one fails, the others are not decoded. */
-interface Group {
-  failed: boolean;
-}
+/** The images of one request, by identity: once one fails, the others are not decoded. */
+type Group = object;
 
 interface Task {
   bytes: Uint8Array;
@@ -80,7 +78,7 @@ export class ImageDecoder {
       throw new DecoderBusyError(this.queuedPixels, this.maxQueuedPixels);
     }
     this.queuedPixels += total;
-    const group: Group = { failed: false };
+    const group: Group = {};
     const inputs = images.map(
       (bytes, i) =>
         new Promise<Float32Array>((resolve, reject) => {
@@ -113,24 +111,14 @@ export class ImageDecoder {
   private pump(): void {
     if (this.closed) return;
     for (const thread of this.threads) {
-      if (!thread.idle) continue;
-      const task = this.next();
-      if (!task) return;
-      void this.run(thread, task);
+      if (this.queue.length === 0) return;
+      if (thread.idle) void this.run(thread, this.queue.shift() as Task);
     }
-    // Threads still starting will take work once ready; start more only for what is left.
-    const starting = [...this.threads].filter((thread) => !thread.ready).length;
-    if (this.queue.length > 0 && this.threads.size < this.workers && starting < this.queue.length) {
+    // Threads still starting take work once ready; start more only for what is left.
+    let starting = [...this.threads].filter((thread) => !thread.ready).length;
+    while (this.queue.length > starting && this.threads.size < this.workers) {
       this.start();
-    }
-  }
-
-  /** The next task whose request has not failed; the others are dropped. */
-  private next(): Task | undefined {
-    for (;;) {
-      const task = this.queue.shift();
-      if (!task?.group.failed) return task;
-      this.settle(task, new Error('another image of the request failed'));
+      starting++;
     }
   }
 
@@ -159,7 +147,7 @@ export class ImageDecoder {
     clearTimeout(timer);
     if (outcome === 'overtime') {
       this.threads.delete(thread);
-      void thread.stop();
+      thread.stop().catch(() => {});
       this.settle(
         task,
         new InputError(
@@ -176,18 +164,28 @@ export class ImageDecoder {
 
   private settle(task: Task, outcome: DecodeReply | Error): void {
     this.queuedPixels -= task.pixels;
-    if (outcome instanceof Error) {
-      task.group.failed = true;
-      task.reject(outcome);
-    } else if (outcome.ok) {
+    if (!(outcome instanceof Error) && outcome.ok) {
       task.resolve(outcome.input);
-    } else {
-      task.group.failed = true;
-      task.reject(
-        outcome.code === undefined
+      return;
+    }
+    const error =
+      outcome instanceof Error
+        ? outcome
+        : outcome.code === undefined
           ? new Error(`decode worker: ${outcome.message}`)
-          : new InputError(outcome.code, outcome.message, { path: task.path }),
-      );
+          : new InputError(outcome.code, outcome.message, { path: task.path });
+    task.reject(error);
+    this.dropWaiting(task.group);
+  }
+
+  /** A request whose image failed has failed: its images still waiting leave the queue. */
+  private dropWaiting(group: Group): void {
+    const dropped = this.queue.filter((task) => task.group === group);
+    if (dropped.length === 0) return;
+    this.queue.splice(0, this.queue.length, ...this.queue.filter((task) => task.group !== group));
+    for (const task of dropped) {
+      this.queuedPixels -= task.pixels;
+      task.reject(new Error('another image of the request failed'));
     }
   }
 }

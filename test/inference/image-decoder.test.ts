@@ -93,6 +93,16 @@ describe('the image decoder', () => {
     expect(await decoder.toModelInputs([png], {}, pathOf)).toHaveLength(1);
   });
 
+  it('drops the waiting images of a request once one of them failed', async () => {
+    const decoder = decoderWith({ workers: 1, maxQueuedPixels: FULL });
+    const large = blackPng(4096, 4096);
+    const corrupt = Buffer.concat([png.subarray(0, 40), png.subarray(60)]);
+    const failed = await rejection(decoder.toModelInputs([corrupt, large, large], {}, pathOf));
+    expect(failed).toMatchObject({ code: 'IMAGE_CORRUPT', path: 'files[0]' });
+    // Nothing of that request is left waiting, so the next one is taken, not refused as busy.
+    expect(await decoder.toModelInputs([png], {}, pathOf)).toHaveLength(1);
+  });
+
   it('refuses what still waits when closed', async () => {
     const decoder = decoderWith({ workers: 1 });
     const waiting = rejection(decoder.toModelInputs([blackPng(4096, 4096)], {}, pathOf));
