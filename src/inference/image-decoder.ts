@@ -10,6 +10,12 @@ import { InputError } from './errors.js';
 import { withCommas } from './image-format.js';
 import { type ModelInputOptions, readImageHeaders } from './model-input.js';
 
+/**
+ * What an image counts in the queue at least: each costs a message to a thread and back and a
+ * decoder's setup whatever its size, so many tiny images must not wait unbounded.
+ */
+const MIN_QUEUED_PIXELS = 64 * 64;
+
 /** What a refused request is told to wait: the queue drains in seconds when it is not flooded. */
 const RETRY_AFTER_SECONDS = 2;
 
@@ -43,7 +49,7 @@ interface Task {
  * loop never runs a decoder. Headers are still read on the loop (they bound everything else);
  * then each image is one task, run first come first served, and ended with 413
  * `IMAGE_TOO_COMPLEX` when it takes longer than `timeoutMs` (its thread is terminated and
- * replaced). The queue is bounded in pixels.
+ * replaced). The queue is bounded in pixels (declared, at least 64x64 an image).
  */
 export class ImageDecoder {
   private readonly workers: number;
@@ -72,7 +78,7 @@ export class ImageDecoder {
     if (this.closed) throw new Error('the image decoder is closed');
     const headers = readImageHeaders(images, options, pathOf);
     if (images.length === 0) return [];
-    const pixels = headers.map(({ width, height }) => width * height);
+    const pixels = headers.map(({ width, height }) => Math.max(MIN_QUEUED_PIXELS, width * height));
     const total = pixels.reduce((sum, count) => sum + count, 0);
     if (this.queuedPixels > 0 && this.queuedPixels + total > this.maxQueuedPixels) {
       throw new DecoderBusyError(this.queuedPixels, this.maxQueuedPixels);

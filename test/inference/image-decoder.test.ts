@@ -81,12 +81,12 @@ describe('the image decoder', () => {
   it('refuses a request while the pixels waiting would exceed the queue bound', async () => {
     const decoder = decoderWith({ workers: 1, maxQueuedPixels: FULL });
     const large = blackPng(4096, 4096);
-    // Over the bound alone, but nothing waits: admitted.
+    // Over the bound alone, but nothing waits: admitted. The 28x28 PNG counts as 64x64.
     const first = decoder.toModelInputs([large, png], {}, pathOf);
     const busy = await rejection(decoder.toModelInputs([png], {}, pathOf));
     expect(busy).toBeInstanceOf(DecoderBusyError);
     expect(busy.message).toBe(
-      'image decoding is at capacity (16,778,000 pixels waiting, limit 16,777,216); retry in 2 s',
+      'image decoding is at capacity (16,781,312 pixels waiting, limit 16,777,216); retry in 2 s',
     );
     expect((busy as DecoderBusyError).retryAfterSeconds).toBe(2);
     expect(await first).toHaveLength(2);
