@@ -1,5 +1,10 @@
 import { type AuthConfig, parseApiKeys } from './api/auth-keys.js';
 import {
+  DEFAULT_DECODE_TIMEOUT_MS,
+  DEFAULT_DECODE_WORKERS,
+  DEFAULT_MAX_QUEUED_PIXELS,
+} from './inference/decode-settings.js';
+import {
   BACKENDS,
   type BackendChoice,
   TRAINING_STEPS,
@@ -26,6 +31,8 @@ export interface Config {
   predictMaxBatch: number;
   /** How long a request waits for others to share its forward pass while a worker is idle. */
   predictMaxDelayMs: number;
+  /** Predict's image decoding: worker threads, time budget per image, pixels waiting. */
+  imageDecoding: { workers: number; timeoutMs: number; maxQueuedPixels: number };
   /** Where Fashion-MNIST is looked for first and downloaded to; uploaded data sets too. */
   dataDir: string;
   /** Parent of each command-line training run's checkpoints. */
@@ -77,6 +84,17 @@ export function readConfig(env: Env = process.env): Config {
     inferenceWorkers: integer(env, 'TAILOR_INFERENCE_WORKERS', 1, 1, 64),
     predictMaxBatch: integer(env, 'TAILOR_PREDICT_MAX_BATCH', 64, 1, 1024),
     predictMaxDelayMs: integer(env, 'TAILOR_PREDICT_MAX_DELAY_MS', 0, 0, 1000),
+    imageDecoding: {
+      workers: integer(env, 'TAILOR_DECODE_WORKERS', DEFAULT_DECODE_WORKERS, 1, 64),
+      timeoutMs: integer(env, 'TAILOR_DECODE_TIMEOUT_MS', DEFAULT_DECODE_TIMEOUT_MS, 10, 600_000),
+      maxQueuedPixels: integer(
+        env,
+        'TAILOR_DECODE_QUEUE_PIXELS',
+        DEFAULT_MAX_QUEUED_PIXELS,
+        1,
+        2 ** 40,
+      ),
+    },
     dataDir: text(env, 'TAILOR_DATA_DIR', 'data'),
     checkpointDir: text(env, 'TAILOR_CHECKPOINT_DIR', 'checkpoints'),
     artifactDir: text(env, 'TAILOR_ARTIFACT_DIR', 'artifacts'),

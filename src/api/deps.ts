@@ -1,3 +1,4 @@
+import type { ImageDecoderOptions } from '../inference/decode-settings.js';
 import type { Predictor } from '../inference/predictor.js';
 import type { TrainingJobs } from '../jobs/training-jobs.js';
 import type { ArtifactStore } from '../store/artifact-store.js';
@@ -30,6 +31,8 @@ export interface AppDeps {
   tuningJobs?: TuningJobs;
   models?: { registry: ModelRegistry; store: ArtifactStore };
   predictor?: Predictor;
+  /** Worker threads, time budget and queue of predict's image decoding; defaults otherwise. */
+  imageDecoding?: ImageDecoderOptions;
   /** Uploaded data sets. */
   datasets?: DatasetStore;
   /** Where the built-in Fashion-MNIST is looked for; default `data`. */

@@ -27,12 +27,12 @@ const JPEG_BYTES_PER_PIXEL = 28;
 const JPEG_BASE_MEMORY_MB = 16;
 
 /**
- * Decodes a PNG or JPEG (detected from its content) to grayscale. The declared size is
- * checked against `maxPixels` before the decoder runs.
+ * Decodes a PNG or JPEG (detected from its content) to grayscale. The header is checked
+ * against `limits` (size, sides, JPEG scans) before the decoder runs.
  */
 export function decodeImage(bytes: Uint8Array, limits: ImageLimits = {}): GrayImage {
   const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const header = readImageHeader(bytes, { maxPixels });
+  const header = readImageHeader(bytes, limits);
   const rgba = header.format === 'png' ? decodePng(bytes) : decodeJpeg(bytes, maxPixels);
   if (rgba.width !== header.width || rgba.height !== header.height) {
     throw new InputError(

@@ -1,6 +1,7 @@
 export type InputErrorCode =
   | 'IMAGE_NOT_SUPPORTED'
   | 'IMAGE_TOO_LARGE'
+  | 'IMAGE_TOO_COMPLEX'
   | 'IMAGE_CORRUPT'
   | 'INSTANCE_INVALID'
   | 'PIXEL_OUT_OF_RANGE'
@@ -12,6 +13,8 @@ export type InputErrorStatus = 400 | 413 | 415;
 const STATUS_BY_CODE: Record<InputErrorCode, InputErrorStatus> = {
   IMAGE_NOT_SUPPORTED: 415,
   IMAGE_TOO_LARGE: 413,
+  // Too costly to decode for its size (JPEG scans, the time budget): too large in work.
+  IMAGE_TOO_COMPLEX: 413,
   IMAGE_CORRUPT: 400,
   INSTANCE_INVALID: 400,
   PIXEL_OUT_OF_RANGE: 400,

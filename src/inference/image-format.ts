@@ -1,4 +1,5 @@
 import { InputError } from './errors.js';
+import { countJpegScans } from './jpeg-scans.js';
 
 export type ImageFormat = 'png' | 'jpeg';
 
@@ -13,6 +14,13 @@ export interface ImageLimits {
   maxPixels?: number;
   /** Largest sum of width x height over the images of one request; checked before any decoding. */
   maxTotalPixels?: number;
+  /**
+   * Largest width and largest height. The pixel budget alone admits 1 x 16,777,216, whose
+   * 16 million rows cost pngjs about 13 s; a side bound keeps the per-row work bounded too.
+   */
+  maxSide?: number;
+  /** Most scans a JPEG may hold; each one costs a pass over every block of the image. */
+  maxJpegScans?: number;
 }
 
 /** 4096 x 4096: far above what a 28x28 classifier needs, and about 64 MB once decoded to RGBA. */
@@ -24,6 +32,15 @@ export const DEFAULT_MAX_PIXELS = 4096 * 4096;
  * per-image limit would hold it for minutes.
  */
 export const DEFAULT_MAX_TOTAL_PIXELS = 4 * DEFAULT_MAX_PIXELS;
+
+/** The side of the largest square the pixel budget allows. */
+export const DEFAULT_MAX_SIDE = 4096;
+
+/**
+ * A baseline JPEG has 1 scan, libjpeg's progressive scripts 6 (grey) to 10 (colour); 100
+ * leaves room for unusual encoders while a scan over a 4096x4096 image costs about 2 ms.
+ */
+export const DEFAULT_MAX_JPEG_SCANS = 100;
 
 export const ACCEPTED_FORMATS = 'PNG or JPEG';
 
@@ -62,7 +79,8 @@ export function detectImageFormat(bytes: Uint8Array): ImageFormat {
 
 /**
  * Detects the format and reads the declared size from the header alone, then enforces
- * `maxPixels`, so an image declaring a huge size is refused before a decoder allocates for it.
+ * `maxPixels` and `maxSide` (and for a JPEG `maxJpegScans`), so an image whose decoding would
+ * be huge is refused before a decoder allocates or works for it.
  */
 export function readImageHeader(bytes: Uint8Array, limits: ImageLimits = {}): ImageHeader {
   const format = detectImageFormat(bytes);
@@ -74,7 +92,25 @@ export function readImageHeader(bytes: Uint8Array, limits: ImageLimits = {}): Im
       `image declares ${width}x${height} (${withCommas(width * height)} pixels), more than the limit of ${withCommas(maxPixels)} pixels; scale it down (the model sees 28x28)`,
     );
   }
+  const maxSide = limits.maxSide ?? DEFAULT_MAX_SIDE;
+  if (width > maxSide || height > maxSide) {
+    throw new InputError(
+      'IMAGE_TOO_LARGE',
+      `image declares ${width}x${height}; each side may be at most ${maxSide} pixels; scale it down (the model sees 28x28)`,
+    );
+  }
+  if (format === 'jpeg') assertJpegScans(bytes, limits.maxJpegScans ?? DEFAULT_MAX_JPEG_SCANS);
   return { format, width, height };
+}
+
+function assertJpegScans(bytes: Uint8Array, maxScans: number): void {
+  const scans = countJpegScans(bytes);
+  if (scans > maxScans) {
+    throw new InputError(
+      'IMAGE_TOO_COMPLEX',
+      `JPEG holds ${withCommas(scans)} scans, more than the limit of ${withCommas(maxScans)} (a baseline JPEG has 1, a progressive one about 10); re-encode it or send a PNG`,
+    );
+  }
 }
 
 /** Refuses a request whose images together declare more than `maxTotalPixels`. */
@@ -191,6 +227,6 @@ function asciiAt(bytes: Uint8Array, offset: number, length: number): string {
 }
 
 /** Thousands separators without Intl, whose first use costs tens of milliseconds. */
-function withCommas(count: number): string {
+export function withCommas(count: number): string {
   return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

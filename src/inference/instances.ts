@@ -1,7 +1,8 @@
 import { decodeBase64, refuseUrl } from './base64.js';
 import { InputError } from './errors.js';
+import type { ImageDecoder } from './image-decoder.js';
 import type { ImageLimits } from './image-format.js';
-import { MODEL_INPUT_LENGTH, toModelInputs } from './model-input.js';
+import { MODEL_INPUT_LENGTH, type ModelInputOptions, toModelInputs } from './model-input.js';
 import { applyPolarity, type InvertOption } from './polarity.js';
 import { MODEL_IMAGE_SIZE } from './resize.js';
 
@@ -31,6 +32,37 @@ const EXPECTED = `${MODEL_INPUT_LENGTH} numbers (a flattened ${SIZE}x${SIZE} ima
  * Other body fields are not checked here; the route's schema owns the body's shape.
  */
 export function parseInstances(body: unknown, limits: InstanceLimits = {}): Float32Array[] {
+  const parsed = readInstances(body, limits);
+  return parsed.complete(toModelInputs(parsed.images, parsed.imageOptions, parsed.pathOf));
+}
+
+/**
+ * `parseInstances` with the images decoded by `decoder`'s worker threads, off the event loop;
+ * numeric instances are parsed here, since they need no decoding.
+ */
+export async function decodeInstances(
+  body: unknown,
+  decoder: ImageDecoder,
+  limits: InstanceLimits = {},
+): Promise<Float32Array[]> {
+  const parsed = readInstances(body, limits);
+  if (parsed.images.length === 0) return parsed.complete([]);
+  return parsed.complete(
+    await decoder.toModelInputs(parsed.images, parsed.imageOptions, parsed.pathOf),
+  );
+}
+
+/** A body's numeric instances parsed, and its images found but not yet decoded. */
+interface ReadInstances {
+  images: Uint8Array[];
+  imageOptions: ModelInputOptions;
+  /** Where image `k` sits in the body, e.g. `instances[3]`. */
+  pathOf(k: number): string;
+  /** Every instance in order, given the images' model inputs. */
+  complete(decoded: Float32Array[]): Float32Array[];
+}
+
+function readInstances(body: unknown, limits: InstanceLimits): ReadInstances {
   if (!isRecord(body)) {
     throw new InputError(
       'INSTANCE_INVALID',
@@ -65,19 +97,18 @@ export function parseInstances(body: unknown, limits: InstanceLimits = {}): Floa
     imageIndex.push(index);
     return undefined;
   });
-  const decoded = toModelInputs(
+  const { maxInstances: _, ...imageLimits } = limits;
+  return {
     images,
-    {
-      maxPixels: limits.maxPixels,
-      maxTotalPixels: limits.maxTotalPixels,
-      invert: invert ?? 'auto',
+    imageOptions: { ...imageLimits, invert: invert ?? 'auto' },
+    pathOf: (k) => `instances[${imageIndex[k]}]`,
+    complete(decoded) {
+      imageIndex.forEach((index, k) => {
+        inputs[index] = decoded[k];
+      });
+      return inputs as Float32Array[];
     },
-    (k) => `instances[${imageIndex[k]}]`,
-  );
-  imageIndex.forEach((index, k) => {
-    inputs[index] = decoded[k];
-  });
-  return inputs as Float32Array[];
+  };
 }
 
 /** `invert` as sent by a client; `undefined` when absent, so each kind of instance picks its default. */

@@ -1,6 +1,11 @@
 import { decodeImage } from './decode.js';
 import { InputError } from './errors.js';
-import { assertTotalPixels, type ImageLimits, readImageHeader } from './image-format.js';
+import {
+  assertTotalPixels,
+  type ImageHeader,
+  type ImageLimits,
+  readImageHeader,
+} from './image-format.js';
 import { applyPolarity, type InvertOption } from './polarity.js';
 import { fitToSquare, MODEL_IMAGE_SIZE } from './resize.js';
 
@@ -27,21 +32,38 @@ export function toModelInput(bytes: Uint8Array, options: ModelInputOptions = {})
 /**
  * The images of one request, in order. Every header is read and the request's pixel total
  * checked before the first image is decoded, so a request over the budget costs no decoding.
- * Errors are located at `pathOf(index)`, e.g. `files[2]`.
+ * Errors are located at `pathOf(index)`, e.g. `files[2]`. Decodes on the calling thread: the
+ * API uses an `ImageDecoder`, which does the same in worker threads.
  */
 export function toModelInputs(
   images: readonly Uint8Array[],
   options: ModelInputOptions,
   pathOf: (index: number) => string,
 ): Float32Array[] {
-  const located = <T>(index: number, action: () => T): T => {
-    try {
-      return action();
-    } catch (error) {
-      throw error instanceof InputError ? error.at(pathOf(index)) : error;
-    }
-  };
-  const headers = images.map((bytes, i) => located(i, () => readImageHeader(bytes, options)));
-  assertTotalPixels(headers, options);
-  return images.map((bytes, i) => located(i, () => toModelInput(bytes, options)));
+  readImageHeaders(images, options, pathOf);
+  return images.map((bytes, i) => locatedAt(pathOf(i), () => toModelInput(bytes, options)));
+}
+
+/**
+ * Every image's header, checked against the per-image limits and together against the
+ * request's pixel budget; no pixel is decoded. Errors are located at `pathOf(index)`.
+ */
+export function readImageHeaders(
+  images: readonly Uint8Array[],
+  limits: ImageLimits,
+  pathOf: (index: number) => string,
+): ImageHeader[] {
+  const headers = images.map((bytes, i) =>
+    locatedAt(pathOf(i), () => readImageHeader(bytes, limits)),
+  );
+  assertTotalPixels(headers, limits);
+  return headers;
+}
+
+function locatedAt<T>(path: string, action: () => T): T {
+  try {
+    return action();
+  } catch (error) {
+    throw error instanceof InputError ? error.at(path) : error;
+  }
 }

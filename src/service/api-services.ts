@@ -57,6 +57,7 @@ export function createApiServices(config: Config, redisUrl: string, version: str
     dataDir: config.dataDir,
     models: { registry, store },
     predictor,
+    imageDecoding: config.imageDecoding,
     auth: { ...config.auth, host: config.host },
     readiness: async () => ({
       redis:

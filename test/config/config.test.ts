@@ -11,6 +11,7 @@ describe('readConfig', () => {
       inferenceWorkers: 1,
       predictMaxBatch: 64,
       predictMaxDelayMs: 0,
+      imageDecoding: { workers: 2, timeoutMs: 15_000, maxQueuedPixels: 134_217_728 },
       dataDir: 'data',
       checkpointDir: 'checkpoints',
       artifactDir: 'artifacts',
@@ -71,6 +72,9 @@ describe('readConfig', () => {
       TAILOR_INFERENCE_WORKERS: '2',
       TAILOR_PREDICT_MAX_BATCH: '32',
       TAILOR_PREDICT_MAX_DELAY_MS: '5',
+      TAILOR_DECODE_WORKERS: '1',
+      TAILOR_DECODE_TIMEOUT_MS: '2000',
+      TAILOR_DECODE_QUEUE_PIXELS: '1000000',
     });
     expect(config).toMatchObject({ backend: 'cpu', port: 8080, redisUrl: 'redis://redis:6379/0' });
     expect(config).toMatchObject({
@@ -83,6 +87,7 @@ describe('readConfig', () => {
       inferenceWorkers: 2,
       predictMaxBatch: 32,
       predictMaxDelayMs: 5,
+      imageDecoding: { workers: 1, timeoutMs: 2000, maxQueuedPixels: 1_000_000 },
     });
   });
 

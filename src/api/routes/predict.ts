@@ -3,9 +3,9 @@ import {
   type FastifyPluginAsyncTypebox,
   TypeBoxValidatorCompiler,
 } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
-import { parseInstances, parseInvertOption } from '../../inference/instances.js';
-import { toModelInputs } from '../../inference/model-input.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { DecoderBusyError, ImageDecoder } from '../../inference/image-decoder.js';
+import { decodeInstances, parseInvertOption } from '../../inference/instances.js';
 import type { InvertOption } from '../../inference/polarity.js';
 import type { Predictor } from '../../inference/predictor.js';
 import { PRODUCTION_ALIAS } from '../../store/model-registry.js';
@@ -39,6 +39,10 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
       : TypeBoxValidatorCompiler(route),
   );
 
+  // Images are decoded in worker threads, started at the first image; see image-decoder.ts.
+  const decoder = new ImageDecoder(app.deps.imageDecoding);
+  app.addHook('onClose', () => decoder.close());
+
   const predictor = (): Predictor => {
     const service = app.deps.predictor;
     if (!service) {
@@ -47,7 +51,7 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
     return service;
   };
 
-  const classify = async (request: FastifyRequest, model: string) => {
+  const classify = async (request: FastifyRequest, reply: FastifyReply, model: string) => {
     const service = predictor();
     // Fastify also parses text/plain, which is neither of the bodies this route takes.
     const type = request.mediaType;
@@ -57,10 +61,14 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
         `content type '${type}' is not accepted; send ${JSON_TYPE} or ${MULTIPART}`,
       );
     }
-    const { inputs, explain } =
+    const { inputs, explain } = await whenDecoderFree(reply, () =>
       type === MULTIPART
-        ? await readUploads(request)
-        : { inputs: parseInstances(request.body), explain: jsonExplain(request.body) };
+        ? readUploads(request, decoder)
+        : decodeInstances(request.body, decoder).then((decoded) => ({
+            inputs: decoded,
+            explain: jsonExplain(request.body),
+          })),
+    );
     return service.predict(model, inputs, { explain });
   };
 
@@ -78,7 +86,7 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
         response: responses,
       },
     },
-    async (request) => classify(request, request.params.id),
+    async (request, reply) => classify(request, reply, request.params.id),
   );
 
   app.post(
@@ -93,9 +101,20 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
         response: responses,
       },
     },
-    async (request) => classify(request, DEFAULT_ALIAS),
+    async (request, reply) => classify(request, reply, DEFAULT_ALIAS),
   );
 };
+
+/** A full decoding queue answers 503 with `Retry-After`: the request is fine, try it later. */
+async function whenDecoderFree<T>(reply: FastifyReply, decode: () => Promise<T>): Promise<T> {
+  try {
+    return await decode();
+  } catch (err) {
+    if (!(err instanceof DecoderBusyError)) throw err;
+    reply.header('retry-after', String(err.retryAfterSeconds));
+    throw new ApiError('SERVICE_UNAVAILABLE', err.message);
+  }
+}
 
 /** The JSON body's `explain`; the schema has already checked that it is a boolean. */
 function jsonExplain(body: unknown): boolean {
@@ -108,6 +127,7 @@ function jsonExplain(body: unknown): boolean {
  */
 async function readUploads(
   request: FastifyRequest,
+  decoder: ImageDecoder,
 ): Promise<{ inputs: Float32Array[]; explain: boolean }> {
   const files: Buffer[] = [];
   let total = 0;
@@ -147,7 +167,11 @@ async function readUploads(
       'the form holds no file; upload one or more PNG or JPEG images',
     );
   }
-  const inputs = toModelInputs(files, { invert: invert ?? 'auto' }, (i) => `files[${i}]`);
+  const inputs = await decoder.toModelInputs(
+    files,
+    { invert: invert ?? 'auto' },
+    (i) => `files[${i}]`,
+  );
   return { inputs, explain };
 }
 

@@ -1,5 +1,10 @@
 import { Type } from 'typebox';
-import { DEFAULT_MAX_PIXELS, DEFAULT_MAX_TOTAL_PIXELS } from '../../inference/image-format.js';
+import {
+  DEFAULT_MAX_JPEG_SCANS,
+  DEFAULT_MAX_PIXELS,
+  DEFAULT_MAX_SIDE,
+  DEFAULT_MAX_TOTAL_PIXELS,
+} from '../../inference/image-format.js';
 import { DEFAULT_MAX_INSTANCES } from '../../inference/instances.js';
 import { MODEL_IMAGE_SIZE } from '../../inference/resize.js';
 import { HEAT_MAP_SCALE, MAX_EXPLAINED_INSTANCES } from '../../inference/saliency.js';
@@ -20,7 +25,7 @@ export const UPLOAD_TOTAL_SIZE = JSON_BODY_LIMIT;
 
 const SIDE = Math.sqrt(DEFAULT_MAX_PIXELS);
 /** The decoded-size limits, read from image headers before anything is decoded. */
-const PIXEL_LIMITS = `at most ${SIDE}x${SIDE} pixels each and ${DEFAULT_MAX_TOTAL_PIXELS / DEFAULT_MAX_PIXELS} times that together per request`;
+const PIXEL_LIMITS = `at most ${SIDE}x${SIDE} pixels each (no side over ${DEFAULT_MAX_SIDE}) and ${DEFAULT_MAX_TOTAL_PIXELS / DEFAULT_MAX_PIXELS} times that together per request, JPEGs at most ${DEFAULT_MAX_JPEG_SCANS} scans`;
 
 export const ModelIdParams = Type.Object({
   id: Type.String({
