@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jpegHeaderDeclaring, pngDeclaring } from '../inference/support/crafted-bytes.js';
 import {
   encodeJpeg,
   encodePng,
@@ -432,6 +433,51 @@ const rawForm = fc
     return { route, type, body };
   });
 
+/** Sizes from sensible to absurd: what a careless or hostile caller puts in a spec. */
+const size = fc.oneof(
+  fc.integer({ min: 1, max: 64 }),
+  fc.constantFrom(0, -1, 1e9, 2 ** 31, 2 ** 53, 1e308, 1.5, 65_537),
+);
+
+/** Model specs of every size, as a training job or as a tuning job's base model and space. */
+const sizedJob = fc
+  .record({
+    tuning: fc.boolean(),
+    conv: fc.array(fc.record({ channels: size, pool: fc.constantFrom(1, 2, 3) }), {
+      maxLength: 40,
+    }),
+    dense: fc.array(fc.record({ neurons: size }), { maxLength: 40 }),
+    inputShape: fc.option(fc.tuple(size, size, fc.constantFrom(1, 3, 100_000))),
+    numClasses: fc.option(size),
+    batchSize: fc.option(size),
+  })
+  .map(({ tuning, conv, dense, inputShape, numClasses, batchSize }) => {
+    const model = {
+      conv,
+      dense: [...dense, {}],
+      ...(inputShape && { inputShape }),
+      ...(numClasses !== null && { numClasses }),
+    };
+    const training = { epochs: 1, trainSize: 100, ...(batchSize !== null && { batchSize }) };
+    return tuning
+      ? {
+          route: '/v1/tuning-jobs',
+          body: {
+            model,
+            training,
+            space: { neurons: { values: [dense[0]?.neurons ?? 8, 2 ** 40] } },
+            budget: { trials: 2 },
+          },
+        }
+      : { route: '/v1/training-jobs', body: { model, training } };
+  });
+
+/** Paging values as they come in a URL: huge, negative, fractional, not numbers at all. */
+const pageValue = fc.oneof(
+  fc.nat().map(String),
+  fc.constantFrom('99999999999999999999', '-1', '1.5', '1e400', 'NaN', '', '0x10', '%00'),
+);
+
 // Each property ends with GET /healthz: the process must still answer after the batch.
 describe('the API under random and malformed input answers no 5xx, and 4xx in the error format', () => {
   it('to random JSON values on every POST route', () =>
@@ -483,6 +529,50 @@ describe('the API under random and malformed input answers no 5xx, and 4xx in th
         api().post(route).set('content-type', type).send(body),
         `POST ${route} (${type}) ${JSON.stringify(body.toString('latin1').slice(0, 200))}`,
       ),
+    ));
+
+  it('to model specs of every size, as training and tuning jobs: absurd ones refused at once', () =>
+    fuzz('sized-specs', sizedJob, 40, async ({ route, body }) => {
+      const res = await check(
+        api().post(route).send(body),
+        `POST ${route} ${JSON.stringify(body).slice(0, 300)}`,
+      );
+      // A spec over the caps or the data set's shape never reaches the queue.
+      const absurd = JSON.stringify(body.model).match(/1e\+?\d{2,}|\d{10,}/);
+      if (absurd && route === '/v1/training-jobs') expect(res.status).toBe(400);
+    }));
+
+  it('to paging values of every kind on the job lists', () =>
+    fuzz(
+      'paging',
+      fc.tuple(fc.constantFrom('training-jobs', 'tuning-jobs'), pageValue, pageValue),
+      40,
+      ([list, offset, limit]) =>
+        check(
+          api().get(`/v1/${list}?offset=${offset}&limit=${limit}`),
+          `GET ${list} offset=${offset} limit=${limit}`,
+        ),
+    ));
+
+  it('to images declaring any size, refused from their headers', () =>
+    fuzz(
+      'declared-sizes',
+      fc.tuple(
+        predictRoute,
+        fc.integer({ min: 1, max: 65_535 }),
+        fc.integer({ min: 1, max: 65_535 }),
+        fc.boolean(),
+      ),
+      40,
+      ([route, width, height, jpeg]) => {
+        const bytes = jpeg ? jpegHeaderDeclaring(width, height) : pngDeclaring(width, height);
+        return check(
+          api()
+            .post(route)
+            .send({ instances: [{ b64: bytes.toString('base64') }] }),
+          `${jpeg ? 'JPEG' : 'PNG'} declaring ${width}x${height}`,
+        );
+      },
     ));
 
   it('and the model still classifies after all of it', async () => {

@@ -1,10 +1,8 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import jpeg from 'jpeg-js';
-import { PNG } from 'pngjs';
 import request from 'supertest';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   BMP_BYTES,
   GIF_BYTES,
@@ -35,10 +33,6 @@ beforeAll(async () => {
   const garment = imageAt(await loadTestImages(), 0);
   png = encodePng(garment, 28, 28);
   jpg = encodeJpeg(garment, 28, 28);
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
 });
 
 /** The API's one error format, with the id the response was sent under. */
@@ -130,12 +124,12 @@ describe('body and upload limits', () => {
   );
 });
 
+// Decoding happens in worker threads; these messages come only from the header checks,
+// which run before an image is queued for decoding (a decoded bomb fails otherwise).
 describe('declared image size', () => {
-  const decoders = () => [vi.spyOn(PNG.sync, 'read'), vi.spyOn(jpeg, 'decode')];
   const HUGE = /image declares 20000x20000 \(400,000,000 pixels\), more than the limit/;
 
   it('refuses a PNG and a JPEG declaring 20000x20000 from the header, never decoding', async () => {
-    const spies = decoders();
     const bombs = [pngDeclaring(20_000, 20_000), jpegHeaderDeclaring(20_000, 20_000)];
     for (const bomb of bombs) {
       expect(bomb.length).toBeLessThan(100);
@@ -146,11 +140,9 @@ describe('declared image size', () => {
         .send({ instances: [b64(bomb)] });
       expectError(json, 413, 'IMAGE_TOO_LARGE', HUGE);
     }
-    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
   });
 
   it('refuses images within the per-image limit whose total is over the request limit', async () => {
-    const spies = decoders();
     const full = pngDeclaring(4096, 4096);
     let form = api().post(PREDICT);
     for (let i = 0; i < 5; i++) form = form.attach('file', full, `full-${i}.png`);
@@ -159,7 +151,6 @@ describe('declared image size', () => {
       .post(PREDICT)
       .send({ instances: Array.from({ length: 5 }, () => b64(full)) });
     expectError(json, 413, 'IMAGE_TOO_LARGE', /in total, more than the limit of 67,108,864/);
-    for (const spy of spies) expect(spy).not.toHaveBeenCalled();
   });
 });
 
