@@ -1,8 +1,15 @@
 import type { ArtifactStore } from '../store/artifact-store.js';
 import type { ModelRegistry, ModelVersion } from '../store/model-registry.js';
+import { createArchiveCache } from './archive-cache.js';
 import { kerasArchive } from './keras-archive.js';
 import { parseModelJson } from './layers-topology.js';
 import { type ExportMetadata, INPUT_NOTE, tfjsModelJson } from './tfjs-model-json.js';
+
+/**
+ * Bytes of built Keras archives kept for the next download: the seed CNN's is 13 MB, so a few
+ * models' worth. Building one takes a read of the model and an HDF5 write.
+ */
+export const KERAS_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** The weights file a model.json names; the loader fetches it relative to the model.json. */
 export const TFJS_WEIGHTS_FILE = 'weights.bin';
@@ -27,7 +34,10 @@ export interface ModelExporter {
 export function createModelExporter(deps: {
   registry: ModelRegistry;
   store: ArtifactStore;
+  /** Default KERAS_CACHE_BYTES. */
+  cacheBytes?: number;
 }): ModelExporter {
+  const archives = createArchiveCache(deps.cacheBytes ?? KERAS_CACHE_BYTES);
   const files = async (model: ModelVersion) =>
     (await deps.store.read(model.artifact, { sha256: model.sha256 })).files;
   const storedJson = async (model: ModelVersion) => {
@@ -46,13 +56,13 @@ export function createModelExporter(deps: {
       const { stored, found } = await storedJson(model);
       return required(found, weightsFileOf(stored));
     },
-    async kerasArchive(model) {
-      const { stored, found } = await storedJson(model);
-      return kerasArchive(
-        stored,
-        required(found, weightsFileOf(stored)),
-        new Date(model.createdAt),
-      );
+    kerasArchive(model) {
+      // Keyed by the registry's digest of the files: built once from files verified against it.
+      return archives.get(model.sha256, async () => {
+        const { stored, found } = await storedJson(model);
+        const weights = required(found, weightsFileOf(stored));
+        return kerasArchive(stored, weights, new Date(model.createdAt));
+      });
     },
   };
 }
