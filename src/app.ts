@@ -20,6 +20,7 @@ import datasetExploration from './api/routes/dataset-exploration.js';
 import datasets from './api/routes/datasets.js';
 import evaluations from './api/routes/evaluations.js';
 import health from './api/routes/health.js';
+import modelExport from './api/routes/model-export.js';
 import models from './api/routes/models.js';
 import predict from './api/routes/predict.js';
 import reports from './api/routes/reports.js';
@@ -81,6 +82,7 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   app.register(trainingJobs);
   app.register(tuningJobs);
   app.register(models);
+  app.register(modelExport);
   app.register(aliases);
   app.register(evaluations);
   app.register(predict);
