@@ -5,6 +5,9 @@
 # that runs the pip peers. BENCH_PEERS_DIR sets the virtualenv (.cache/bench-peers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# An index that cannot be reached is given up on quickly: pip's default of five retries per
+# package costs minutes where only a local index answers (PIP_RETRIES overrides it).
+export PIP_RETRIES="${PIP_RETRIES:-1}"
 
 venv=${BENCH_PEERS_DIR:-.cache/bench-peers}
 if ! "$venv/bin/python" -c 'import tensorflow, torch' >/dev/null 2>&1; then

@@ -7,6 +7,9 @@
 # it from the package index it is configured for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# An index that cannot be reached is given up on quickly: pip's default of five retries per
+# package costs minutes where only a local index answers (PIP_RETRIES overrides it).
+export PIP_RETRIES="${PIP_RETRIES:-1}"
 
 TF_VERSION=2.21.0
 venv=${KERAS_PEER_DIR:-.cache/keras-peer}

@@ -20,6 +20,9 @@
 # HTTPS from the package index, and its SHA-256 is printed for pinning.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# An index that cannot be reached is given up on quickly: pip's default of five retries per
+# package costs minutes where only a local index answers (PIP_RETRIES overrides it).
+export PIP_RETRIES="${PIP_RETRIES:-1}"
 
 TF_VERSION=2.21.0
 TFJS_NODE_VERSION=4.22.0
