@@ -5,10 +5,12 @@ import {
   formatApiKeyEntry,
   generateApiKey,
   hashApiKey,
+  MAX_PER_MINUTE,
   parseApiKeys,
   SCOPES,
 } from '../../src/api/auth-keys.js';
 import { isPublicRoute, mayCall, scopesFor } from '../../src/api/auth-scopes.js';
+import { ConfigError, readConfig } from '../../src/config.js';
 
 describe('API keys', () => {
   it('are random, prefixed, 32 bytes of base64url', () => {
@@ -28,13 +30,21 @@ describe('API keys', () => {
   });
 
   it('round-trip through their TAILOR_API_KEYS entries, in any separator', () => {
-    const entry = fc.record({
-      name: fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/),
-      scopes: fc.subarray([...SCOPES], { minLength: 1 }),
-      sha256: fc
-        .uint8Array({ minLength: 32, maxLength: 32 })
-        .map((b) => Buffer.from(b).toString('hex')),
-    });
+    const perMinute = fc.integer({ min: 0, max: MAX_PER_MINUTE });
+    const entry = fc.record(
+      {
+        name: fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/),
+        scopes: fc.subarray([...SCOPES], { minLength: 1 }),
+        sha256: fc
+          .uint8Array({ minLength: 32, maxLength: 32 })
+          .map((b) => Buffer.from(b).toString('hex')),
+        // An entry without limits of its own reads back without them, not as {}.
+        limits: fc
+          .record({ predictPerMinute: perMinute, jobsPerMinute: perMinute }, { requiredKeys: [] })
+          .filter((limits) => Object.keys(limits).length > 0),
+      },
+      { requiredKeys: ['name', 'scopes', 'sha256'] },
+    );
     const entries = fc
       .uniqueArray(entry, {
         selector: (e) => e.name,
@@ -47,6 +57,78 @@ describe('API keys', () => {
         expect(parseApiKeys(text)).toEqual(list);
       }),
     );
+  });
+});
+
+describe("a key's own rate limits", () => {
+  const sha256 = hashApiKey(generateApiKey());
+
+  it('are read from an optional fourth field, leaving three-field entries as they were', () => {
+    expect(
+      parseApiKeys(`a:predict:${sha256}:predict=1200+jobs=60,b:train:${hashApiKey('b')}`),
+    ).toEqual([
+      {
+        name: 'a',
+        scopes: ['predict'],
+        sha256,
+        limits: { predictPerMinute: 1200, jobsPerMinute: 60 },
+      },
+      { name: 'b', scopes: ['train'], sha256: hashApiKey('b') },
+    ]);
+    expect(parseApiKeys(`a:predict:${sha256}:jobs=0`)[0]?.limits).toEqual({ jobsPerMinute: 0 });
+    expect(formatApiKeyEntry({ name: 'a', scopes: ['admin'], sha256, limits: {} })).toBe(
+      `a:admin:${sha256}`,
+    );
+  });
+
+  it('when malformed, fail the configuration naming the entry', () => {
+    const env = {
+      TAILOR_API_KEYS: `ci:train:${hashApiKey('ci')}, billing:predict:${sha256}:predict=many`,
+    };
+    expect(() => readConfig(env)).toThrow(ConfigError);
+    expect(() => readConfig(env)).toThrow(
+      "TAILOR_API_KEYS: entry 2 ('billing'): predict must be a whole number per minute from 0 (no limit) to 1000000; got 'many'",
+    );
+  });
+
+  const pasted = generateApiKey();
+  it.each([
+    [
+      'predict=lots',
+      "entry 1 ('billing'): predict must be a whole number per minute from 0 (no limit) to 1000000; got 'lots'",
+    ],
+    [
+      'predict=-1',
+      "predict must be a whole number per minute from 0 (no limit) to 1000000; got '-1'",
+    ],
+    ['jobs=1.5', "entry 1 ('billing'): jobs must be a whole number per minute"],
+    ['predict=1000001', "got '1000001'"],
+    ['predict=', "got ''"],
+    ['burst=5', "entry 1 ('billing'): 'burst' is not a limit; allowed: predict, jobs"],
+    ['predict=5+predict=6', "entry 1 ('billing'): the limit 'predict' is set twice"],
+    [
+      'predict5',
+      "entry 1 ('billing'): the field after the hash must be limits, <limit>=<per minute> joined by '+'",
+    ],
+    ['', "entry 1 ('billing'): the limits field after the hash is empty"],
+    [pasted, "entry 1 ('billing'): the field after the hash must be limits"],
+    [
+      `predict=5:jobs=2`,
+      "entry 1 has 5 ':'-separated fields; expected <name>:<scopes>:<sha256>[:predict=N+jobs=N]",
+    ],
+    ['predict=5,jobs=2', "entry 2 is a lone limit; a key's limits are joined by '+'"],
+    ['predict=5 jobs=2', 'entry 2 is a lone limit'],
+  ])('refuse the limits %j, naming the entry and never the hash', (limits, message) => {
+    const text = `billing:predict:${sha256}:${limits}`;
+    expect(() => parseApiKeys(text)).toThrow(message);
+    let error: Error | undefined;
+    try {
+      parseApiKeys(text);
+    } catch (err) {
+      error = err as Error;
+    }
+    expect(error?.message).not.toContain(sha256);
+    expect(error?.message).not.toContain(pasted);
   });
 });
 

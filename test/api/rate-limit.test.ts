@@ -217,6 +217,61 @@ describe('tuning jobs and the job rate limit', () => {
   });
 });
 
+describe("a key's own limits", () => {
+  const OWN = { dave: generateApiKey(), erin: generateApiKey() };
+  const env = {
+    TAILOR_API_KEYS: [
+      TAILOR_API_KEYS,
+      `dave:admin:${hashApiKey(OWN.dave)}:jobs=1+predict=2`,
+      `erin:admin:${hashApiKey(OWN.erin)}:predict=0`,
+    ].join(','),
+    ...LIMITS,
+  };
+  let app: App;
+
+  beforeAll(async () => {
+    app = await appWith(env);
+  });
+
+  it('replace the global ones for that key only', async () => {
+    for (let i = 0; i < 2; i++) expect((await predict(app, OWN.dave)).status).toBe(503);
+    const res = await predict(app, OWN.dave);
+    expectRateLimited(res, 2);
+    expect(res.body.error.message).toContain(
+      "2 prediction requests per minute per API key 'dave' (the key's own limit, predict=2 in its TAILOR_API_KEYS entry)",
+    );
+    // Alice has none of her own: the global limit, counted apart.
+    for (let i = 0; i < PREDICT_LIMIT; i++)
+      expect((await predict(app, KEYS.alice)).status).toBe(503);
+    expectRateLimited(await predict(app, KEYS.alice), PREDICT_LIMIT);
+  });
+
+  it('lift the global limit for a key whose own is 0', async () => {
+    for (let i = 0; i < PREDICT_LIMIT + 3; i++) {
+      const res = await predict(app, OWN.erin);
+      expect(res.status).toBe(503);
+      expect(res.headers['x-ratelimit-limit']).toBeUndefined();
+    }
+  });
+
+  it("count a tuning job one per trial against a key's own job limit", async () => {
+    expect((await createJob(app, OWN.dave)).status).toBe(202);
+    const res = await createTuning(app, OWN.dave, 4);
+    expectRateLimited(res, 1);
+    const retry = res.headers['retry-after'];
+    expect(res.body.error.message).toBe(
+      `rate limit exceeded: 1 training jobs per minute per API key 'dave' (the key's own limit, jobs=1 in its TAILOR_API_KEYS entry; a tuning job counts one per trial); this tuning job queues 4 trials, each a training job, and 0 are left; retry in ${retry} s; to raise it, change jobs=1 in the key's TAILOR_API_KEYS entry (0: no limit) and restart the API`,
+    );
+    // The global job limit still holds for the others.
+    for (let i = 0; i < JOBS_LIMIT; i++) expect((await createJob(app, OWN.erin)).status).toBe(202);
+    const global = await createJob(app, OWN.erin);
+    expectRateLimited(global, JOBS_LIMIT);
+    expect(global.body.error.message).toContain(
+      'to raise it, set TAILOR_RATE_LIMIT_JOBS (0: no limit), or give this key its own limit with jobs=N in its TAILOR_API_KEYS entry (tailor api-key --jobs-per-minute N)',
+    );
+  });
+});
+
 describe('rate limit settings', () => {
   it('turn a limit off with 0', async () => {
     const app = await appWith({ TAILOR_RATE_LIMIT_PREDICT: '0', TAILOR_RATE_LIMIT_JOBS: '1' });
@@ -236,7 +291,9 @@ describe('rate limit settings', () => {
     expect((await anonymous()).status).toBe(503);
     const res = await anonymous();
     expectRateLimited(res, 2);
-    expect(res.body.error.message).toContain('per client address');
+    expect(res.body.error.message).toBe(
+      `rate limit exceeded: 2 prediction requests per minute per client address (TAILOR_RATE_LIMIT_PREDICT); retry in ${res.headers['retry-after']} s; to raise it, set TAILOR_RATE_LIMIT_PREDICT (0: no limit)`,
+    );
   });
 
   it('are off for an app built without auth settings', async () => {

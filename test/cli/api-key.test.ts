@@ -49,6 +49,41 @@ describe('tailor api-key', () => {
     }
   });
 
+  it('writes the limits given into the entry, which the server applies to that key', async () => {
+    const { code, stdout } = await runTailor([
+      'api-key',
+      '--name',
+      'batch',
+      '--scopes',
+      'predict,train',
+      '--predict-per-minute',
+      '100',
+      '--jobs-per-minute',
+      '0',
+    ]);
+    expect(code).toBe(0);
+    const { key, entry } = parseOutput(stdout);
+    expect(entry).toBe(
+      `batch:predict+train:${createHash('sha256').update(key).digest('hex')}:predict=100+jobs=0`,
+    );
+    const { auth } = readConfig({ TAILOR_API_KEYS: entry, TAILOR_RATE_LIMIT_PREDICT: '3' });
+    expect(auth.apiKeys[0]?.limits).toEqual({ predictPerMinute: 100, jobsPerMinute: 0 });
+    const app = buildTestApp({ auth });
+    await app.ready();
+    try {
+      // No predictor configured: 503, counted under the key's own limit, not the global 3.
+      const res = await request(app.server)
+        .post('/v1/predict')
+        .set('x-api-key', key)
+        .send({ instances: [Array(784).fill(0)] });
+      expect(res.status).toBe(503);
+      expect(res.headers['x-ratelimit-limit']).toBe('100');
+      expect(res.headers['x-ratelimit-remaining']).toBe('99');
+    } finally {
+      await app.close();
+    }
+  });
+
   it('makes a different key every time', async () => {
     const runs = await Promise.all(
       [1, 2].map(() => runTailor(['api-key', '--name', 'x', '--scopes', 'admin'])),
@@ -67,6 +102,22 @@ describe('tailor api-key', () => {
       ['--name', 'billing', '--scopes', 'predict,deploy'],
       "--scopes: 'deploy' is not a scope; allowed: predict, train, admin",
     ],
+    [
+      ['--name', 'b', '--scopes', 'predict', '--predict-per-minute', 'lots'],
+      "--predict-per-minute must be a whole number per minute from 0 (no limit) to 1000000; got 'lots'",
+    ],
+    [
+      ['--name', 'b', '--scopes', 'predict', '--predict-per-minute=-5'],
+      "--predict-per-minute must be a whole number per minute from 0 (no limit) to 1000000; got '-5'",
+    ],
+    [
+      ['--name', 'b', '--scopes', 'train', '--jobs-per-minute', '2.5'],
+      "--jobs-per-minute must be a whole number per minute from 0 (no limit) to 1000000; got '2.5'",
+    ],
+    [
+      ['--name', 'b', '--scopes', 'train', '--jobs-per-minute', '1000001'],
+      "--jobs-per-minute must be a whole number per minute from 0 (no limit) to 1000000; got '1000001'",
+    ],
   ])('rejects %j with a usage message and no key', async (args, message) => {
     const { code, stdout, stderr } = await runTailor(['api-key', ...args]);
     expect(code).toBe(2);
@@ -77,7 +128,13 @@ describe('tailor api-key', () => {
   it('documents its options', async () => {
     const { code, stdout } = await runTailor(['help', 'api-key']);
     expect(code).toBe(0);
-    for (const option of ['--name', '--scopes', 'TAILOR_API_KEYS'])
+    for (const option of [
+      '--name',
+      '--scopes',
+      '--predict-per-minute',
+      '--jobs-per-minute',
+      'TAILOR_API_KEYS',
+    ])
       expect(stdout).toContain(option);
   });
 });

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { type ApiKeyEntry, hashApiKey, type Scope } from '../auth-keys.js';
+import { type ApiKeyEntry, hashApiKey, type KeyLimits, type Scope } from '../auth-keys.js';
 import { isPublicRoute, mayCall, scopesFor } from '../auth-scopes.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/error.js';
@@ -11,6 +11,8 @@ import { errorResponses } from '../schemas/error.js';
 export interface AuthenticatedKey {
   name: string;
   scopes: readonly Scope[];
+  /** The key's own rate limits from its entry, read by the rate limit plugin. */
+  limits?: KeyLimits | undefined;
 }
 
 declare module 'fastify' {
@@ -43,6 +45,7 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
   const keys: StoredKey[] = opts.apiKeys.map((key) => ({
     name: key.name,
     scopes: key.scopes,
+    limits: key.limits,
     hash: Buffer.from(key.sha256, 'hex'),
   }));
   app.decorateRequest('apiKey', null);
@@ -70,7 +73,7 @@ const auth: FastifyPluginAsync<AuthOptions> = async (app, opts) => {
     if (key === undefined) {
       throw unauthorized(reply, 'the API key is not known', `${CHALLENGE}, error="invalid_token"`);
     }
-    request.apiKey = { name: key.name, scopes: key.scopes };
+    request.apiKey = { name: key.name, scopes: key.scopes, limits: key.limits };
     const log = request.log.child({ apiKey: key.name });
     request.log = log;
     // Fastify logs the response through the reply's logger.
