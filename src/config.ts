@@ -1,4 +1,4 @@
-import { type AuthConfig, parseApiKeys } from './api/auth-keys.js';
+import { type AuthConfig, MAX_PER_MINUTE, parseApiKeys } from './api/auth-keys.js';
 import {
   DEFAULT_DECODE_TIMEOUT_MS,
   DEFAULT_DECODE_WORKERS,
@@ -110,8 +110,11 @@ export function readConfig(env: Env = process.env): Config {
     auth: {
       apiKeys: apiKeys(env),
       rateLimits: {
-        predictPerMinute: integer(env, 'TAILOR_RATE_LIMIT_PREDICT', 600, 0, 1_000_000),
-        jobsPerMinute: integer(env, 'TAILOR_RATE_LIMIT_JOBS', 30, 0, 1_000_000),
+        // No prediction limit unless asked for: it shares capacity fairly only between callers
+        // the operator knows, and a per-address one throttles a whole service behind one proxy
+        // (docs/security.md, Rate limits). Keys may set their own in their entries.
+        predictPerMinute: integer(env, 'TAILOR_RATE_LIMIT_PREDICT', 0, 0, MAX_PER_MINUTE),
+        jobsPerMinute: integer(env, 'TAILOR_RATE_LIMIT_JOBS', 30, 0, MAX_PER_MINUTE),
       },
     },
     datasets: {
@@ -206,7 +209,10 @@ function redisUrl(env: Env): string | undefined {
   return raw;
 }
 
-/** `TAILOR_API_KEYS`: `<name>:<scope>[+<scope>...]:<sha256>` entries; empty or unset: none. */
+/**
+ * `TAILOR_API_KEYS`: `<name>:<scope>[+<scope>...]:<sha256>[:predict=N+jobs=N]` entries;
+ * empty or unset: none.
+ */
 function apiKeys(env: Env): AuthConfig['apiKeys'] {
   try {
     return parseApiKeys(env.TAILOR_API_KEYS ?? '');

@@ -24,7 +24,7 @@ describe('readConfig', () => {
       jobLockSeconds: 30,
       shutdownGraceSeconds: 30,
       batchGate: false,
-      auth: { apiKeys: [], rateLimits: { predictPerMinute: 600, jobsPerMinute: 30 } },
+      auth: { apiKeys: [], rateLimits: { predictPerMinute: 0, jobsPerMinute: 30 } },
       datasets: {
         limits: { maxFileBytes: 256 * 1024 * 1024, maxImages: 200_000, maxImagePixels: 65_536 },
         quotas: { perKey: 20, total: 200 },
