@@ -17,6 +17,7 @@ const declarations = {
   UNAUTHORIZED: [401, 'an API key is required'],
   FORBIDDEN: [403, 'the API key lacks the scope this route needs'],
   NOT_FOUND: [404, 'not found'],
+  METHOD_NOT_ALLOWED: [405, 'the path does not take this method'],
   NOT_ACCEPTABLE: [406, 'not acceptable'],
   REQUEST_TIMEOUT: [408, 'the request was not received in time'],
   PAYLOAD_TOO_LARGE: [413, 'request body is too large'],

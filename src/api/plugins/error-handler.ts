@@ -4,6 +4,7 @@ import { isRedisUnavailable } from '../../redis/connection-errors.js';
 import { StoreError } from '../../store/store-errors.js';
 import { type ErrorResponse, toErrorResponse } from '../error-response.js';
 import { ApiError } from '../errors.js';
+import { RouteMethods } from '../route-methods.js';
 import { ErrorBody } from '../schemas/error.js';
 import { REQUEST_ID_HEADER } from './request-id.js';
 
@@ -29,14 +30,28 @@ const errorHandler: FastifyPluginAsync = async (app) => {
     return send(request, reply, response);
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    send(request, reply, {
+  // Every route of the app, to tell a path that exists but not with this method.
+  const routes = new RouteMethods();
+  app.addHook('onRoute', (route) => routes.add(route.method, route.url));
+
+  app.setNotFoundHandler((request, reply) => {
+    // The query string is left out: it may carry values that do not belong in a response.
+    const path = request.url.split('?')[0] as string;
+    const allow = routes.allowed(path).join(', ');
+    if (allow) {
+      reply.header('allow', allow);
+      return send(request, reply, {
+        statusCode: 405,
+        code: 'METHOD_NOT_ALLOWED',
+        message: `${path} does not take ${request.method}; it takes ${allow}`,
+      });
+    }
+    return send(request, reply, {
       statusCode: 404,
       code: 'NOT_FOUND',
-      // The query string is left out: it may carry values that do not belong in a response.
-      message: `no route for ${request.method} ${request.url.split('?')[0]}`,
-    }),
-  );
+      message: `no route for ${request.method} ${path}`,
+    });
+  });
 };
 
 /**
