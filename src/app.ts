@@ -12,6 +12,7 @@ import { requestSerializer } from './api/log-serializers.js';
 import auth from './api/plugins/auth.js';
 import deps from './api/plugins/deps.js';
 import errorHandler, { frameworkErrors } from './api/plugins/error-handler.js';
+import metrics from './api/plugins/metrics.js';
 import rateLimits from './api/plugins/rate-limit.js';
 import requestId, { genReqId } from './api/plugins/request-id.js';
 import swagger from './api/plugins/swagger.js';
@@ -76,6 +77,7 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   // Before swagger and the routes: both plugins apply to routes through onRoute hooks.
   app.register(auth, { apiKeys: appDeps.auth?.apiKeys ?? [], host: appDeps.auth?.host });
   app.register(rateLimits, { limits: appDeps.auth?.rateLimits });
+  app.register(metrics, { sources: appDeps.metrics });
   app.register(swagger, { version: appDeps.version });
   // Routes: one plugin per resource, registered after swagger so the document includes them.
   app.register(health);

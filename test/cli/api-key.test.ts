@@ -65,7 +65,7 @@ describe('tailor api-key', () => {
     ],
     [
       ['--name', 'billing', '--scopes', 'predict,deploy'],
-      "--scopes: 'deploy' is not a scope; allowed: predict, train, admin",
+      "--scopes: 'deploy' is not a scope; allowed: predict, train, metrics, admin",
     ],
   ])('rejects %j with a usage message and no key', async (args, message) => {
     const { code, stdout, stderr } = await runTailor(['api-key', ...args]);
