@@ -44,6 +44,8 @@ export interface AppDeps {
   auth?: AuthSettings;
   /** The process' metrics and the queues `/metrics` reads; absent: the HTTP metrics alone. */
   metrics?: MetricsSources;
+  /** CORS origins (absent or empty: CORS off) and response compression (default on). */
+  http?: { corsOrigins?: readonly string[]; compression?: boolean };
 }
 
 export interface AuthSettings extends AuthConfig {

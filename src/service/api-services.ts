@@ -63,6 +63,7 @@ export function createApiServices(config: Config, redisUrl: string, version: str
     predictor,
     imageDecoding: config.imageDecoding,
     auth: { ...config.auth, host: config.host },
+    http: config.http,
     metrics: {
       registry: metricsRegistry,
       queues: {
