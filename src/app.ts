@@ -10,8 +10,12 @@ import Fastify, {
 import type { AppDeps } from './api/deps.js';
 import { requestSerializer } from './api/log-serializers.js';
 import auth from './api/plugins/auth.js';
+import compression from './api/plugins/compression.js';
+import cors from './api/plugins/cors.js';
 import deps from './api/plugins/deps.js';
 import errorHandler, { frameworkErrors } from './api/plugins/error-handler.js';
+import etag from './api/plugins/etag.js';
+import metrics from './api/plugins/metrics.js';
 import rateLimits from './api/plugins/rate-limit.js';
 import requestId, { genReqId } from './api/plugins/request-id.js';
 import swagger from './api/plugins/swagger.js';
@@ -73,9 +77,14 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   app.register(deps, { deps: appDeps });
   app.register(requestId);
   app.register(errorHandler);
+  // Before auth: a browser's preflight carries no API key.
+  app.register(cors, { origins: appDeps.http?.corsOrigins ?? [] });
+  app.register(compression, { enabled: appDeps.http?.compression ?? true });
+  app.register(etag);
   // Before swagger and the routes: both plugins apply to routes through onRoute hooks.
   app.register(auth, { apiKeys: appDeps.auth?.apiKeys ?? [], host: appDeps.auth?.host });
   app.register(rateLimits, { limits: appDeps.auth?.rateLimits });
+  app.register(metrics, { sources: appDeps.metrics });
   app.register(swagger, { version: appDeps.version });
   // Routes: one plugin per resource, registered after swagger so the document includes them.
   app.register(health);

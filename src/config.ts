@@ -67,6 +67,15 @@ export interface Config {
   };
   /** The most a submitted model may cost (ml/spec-budget.ts); larger ones answer 400. */
   specLimits: SpecLimits;
+  /** Browser access and response compression (docs/deployment.md). */
+  http: HttpConfig;
+}
+
+export interface HttpConfig {
+  /** Origins whose pages may call the API (CORS); `*` for any; empty: CORS off. */
+  corsOrigins: string[];
+  /** gzip or brotli for JSON, HTML and metrics answers of 1 KiB or more, when asked. */
+  compression: boolean;
 }
 
 export class ConfigError extends Error {
@@ -129,7 +138,36 @@ export function readConfig(env: Env = process.env): Config {
       },
     },
     specLimits: specLimits(env),
+    http: {
+      corsOrigins: corsOrigins(env),
+      compression: env.TAILOR_COMPRESSION === undefined || flag(env, 'TAILOR_COMPRESSION'),
+    },
   };
+}
+
+/**
+ * `TAILOR_CORS_ORIGINS`: origins separated by commas or spaces, each `scheme://host[:port]`
+ * as a browser sends it in `Origin`, or `*`; unset or empty: CORS stays off.
+ */
+function corsOrigins(env: Env): string[] {
+  const origins = (env.TAILOR_CORS_ORIGINS ?? '').split(/[\s,]+/).filter((o) => o !== '');
+  for (const origin of origins) {
+    if (origin !== '*' && !isOrigin(origin)) {
+      throw new ConfigError(
+        `TAILOR_CORS_ORIGINS: '${origin}' is not an origin; write scheme://host[:port] with no path or trailing slash, e.g. https://app.example.com, or *`,
+      );
+    }
+  }
+  return origins;
+}
+
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  } catch {
+    return false;
+  }
 }
 
 const MB = 2 ** 20;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** What a key may do; `admin` implies every other scope. */
-export const SCOPES = ['predict', 'train', 'admin'] as const;
+/** What a key may do; `admin` implies every other scope. `metrics`: Prometheus' scrape only. */
+export const SCOPES = ['predict', 'train', 'metrics', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** One configured API key. Only the SHA-256 of the key is known to the server. */

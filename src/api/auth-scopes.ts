@@ -22,6 +22,8 @@ const ROUTES: Record<string, readonly Scope[]> = {
   'GET /v1/aliases/:name': ['predict', 'train'],
   'PUT /v1/aliases/:name': ['train'],
   'DELETE /v1/aliases/:name': ['train'],
+  // Counts and latencies only, no keys or request data; a scraper needs no other scope.
+  'GET /metrics': ['metrics'],
 };
 
 /** Every method of every route under these prefixes (the prefix itself included). */
@@ -68,6 +70,7 @@ export function describeScopes(): string {
   return [
     `predict: ${routes('predict').join(', ')}`,
     `train: ${routes('train').join(', ')}`,
+    `metrics: ${routes('metrics').join(', ')}`,
     'admin: every route',
   ].join('\n');
 }

@@ -8,9 +8,16 @@ export interface MicroBatchOptions {
    * batches keep gathering up to `maxBatch`, and a slot that frees takes the oldest one.
    */
   maxRunning?: number;
+  /**
+   * Told as each batch starts: how many items it runs and how long each request in it waited
+   * since it was added (for metrics; must not throw).
+   */
+  onStart?: (items: number, waitsMs: readonly number[]) => void;
 }
 
 interface Waiter<O> {
+  /** performance.now() when the request was added. */
+  added: number;
   start: number;
   count: number;
   resolve: (outputs: O[]) => void;
@@ -57,7 +64,13 @@ export class MicroBatcher<C, I, O> {
     if (!group) group = this.openGroup(key, context);
     const joined = group;
     const outputs = new Promise<O[]>((resolve, reject) => {
-      joined.waiters.push({ start: joined.items.length, count: items.length, resolve, reject });
+      joined.waiters.push({
+        added: performance.now(),
+        start: joined.items.length,
+        count: items.length,
+        resolve,
+        reject,
+      });
     });
     for (const item of items) joined.items.push(item);
     if (joined.items.length >= this.options.maxBatch) this.close(joined);
@@ -116,6 +129,13 @@ export class MicroBatcher<C, I, O> {
 
   private start(group: Group<C, I, O>): void {
     this.running++;
+    if (this.options.onStart) {
+      const now = performance.now();
+      this.options.onStart(
+        group.items.length,
+        group.waiters.map((w) => now - w.added),
+      );
+    }
     const settle = () => {
       this.running--;
       // The next batch goes out before this one's answers are written.

@@ -29,6 +29,18 @@ export interface PredictorPoolOptions {
   backend?: BackendChoice;
   /** TensorFlow threads per compiled forward pass on the native backends; default 1. */
   tensorflowThreads?: number;
+  /** Told what the pool does, for metrics; absent: nobody listens. */
+  observer?: PredictorPoolObserver;
+}
+
+/** What the pool reports as it works; each callback runs synchronously and must not throw. */
+export interface PredictorPoolObserver {
+  /** A forward pass starts: its inputs, and how long each request in it waited for it. */
+  batchStarted?(inputs: number, waitsMs: readonly number[]): void;
+  /** A forward pass has answered (`ok`) or failed. */
+  batchFinished?(inputs: number, ok: boolean): void;
+  /** A worker was asked for a model: it held it (`loaded` false) or had to load it. */
+  modelUsed?(loaded: boolean): void;
 }
 
 export interface PredictorPool extends Predictor {
@@ -66,7 +78,7 @@ interface Output {
  * among the least recently used beyond `cacheSize`.
  */
 export function createPredictorPool(options: PredictorPoolOptions): PredictorPool {
-  const { registry, store, backend = 'auto', tensorflowThreads = 1 } = options;
+  const { registry, store, backend = 'auto', tensorflowThreads = 1, observer } = options;
   const workers = positive(options.workers ?? 1, 'workers');
   const maxBatch = positive(options.maxBatch ?? 64, 'maxBatch');
   const cacheSize = positive(options.cacheSize ?? 3, 'cacheSize');
@@ -104,13 +116,21 @@ export function createPredictorPool(options: PredictorPoolOptions): PredictorPoo
     const size = items[0]?.length ?? 0;
     const inputs = new Float32Array(items.length * size);
     for (const [i, item] of items.entries()) inputs.set(item, i * size);
-    const output = await pick(record.id).predict(
-      record.id,
-      inputs,
-      items.length,
-      () => artifactsOf(record),
-      explain,
-    );
+    // The thread asks for the artifacts only when it does not hold the model.
+    let loaded = false;
+    const load = () => {
+      loaded = true;
+      return artifactsOf(record);
+    };
+    const output = await pick(record.id)
+      .predict(record.id, inputs, items.length, load, explain)
+      .catch((err: unknown) => {
+        if (loaded) observer?.modelUsed?.(true);
+        observer?.batchFinished?.(items.length, false);
+        throw err;
+      });
+    observer?.modelUsed?.(loaded);
+    observer?.batchFinished?.(items.length, true);
     const n = output.numClasses;
     return items.map((_, i) => ({
       probabilities: output.probabilities.subarray(i * n, (i + 1) * n),
@@ -123,6 +143,7 @@ export function createPredictorPool(options: PredictorPoolOptions): PredictorPoo
     maxBatch,
     maxDelayMs: options.maxDelayMs ?? 0,
     maxRunning: workers,
+    onStart: (inputs, waitsMs) => observer?.batchStarted?.(inputs, waitsMs),
   });
 
   async function predict(

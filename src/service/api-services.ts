@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import type { AppDeps } from '../api/deps.js';
+import { createMetricsRegistry } from '../api/plugins/metrics.js';
+import { predictionMetrics } from '../api/plugins/prediction-metrics.js';
 import type { Config } from '../config.js';
 import { createPredictorPool, type PredictorPool } from '../inference/predictor-pool.js';
 import { apiConnection } from '../jobs/connection.js';
@@ -25,6 +27,7 @@ export function createApiServices(config: Config, redisUrl: string, version: str
   queue.on('error', () => {});
   const registry = createModelRegistry({ redis, prefix: config.queuePrefix });
   const store = createFileArtifactStore(join(config.artifactDir, 'models'));
+  const metricsRegistry = createMetricsRegistry();
   // Inference runs in a worker thread, so the event loop keeps answering while it works.
   const predictor = createPredictorPool({
     registry,
@@ -34,6 +37,7 @@ export function createApiServices(config: Config, redisUrl: string, version: str
     workers: config.inferenceWorkers,
     maxBatch: config.predictMaxBatch,
     maxDelayMs: config.predictMaxDelayMs,
+    observer: predictionMetrics(metricsRegistry),
   });
   const datasets = createDatasetStore(datasetDir(config), config.datasets);
   const trainingJobs = createTrainingJobs(
@@ -59,6 +63,15 @@ export function createApiServices(config: Config, redisUrl: string, version: str
     predictor,
     imageDecoding: config.imageDecoding,
     auth: { ...config.auth, host: config.host },
+    http: config.http,
+    metrics: {
+      registry: metricsRegistry,
+      queues: {
+        queues: { training: queue, tuning: tuning.queue },
+        training: queue,
+        redisReady: () => redis.status === 'ready',
+      },
+    },
     readiness: async () => ({
       redis:
         redis.status === 'ready'

@@ -100,7 +100,7 @@ describe('tailor api-key', () => {
     ],
     [
       ['--name', 'billing', '--scopes', 'predict,deploy'],
-      "--scopes: 'deploy' is not a scope; allowed: predict, train, admin",
+      "--scopes: 'deploy' is not a scope; allowed: predict, train, metrics, admin",
     ],
     [
       ['--name', 'b', '--scopes', 'predict', '--predict-per-minute', 'lots'],

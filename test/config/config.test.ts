@@ -34,7 +34,28 @@ describe('readConfig', () => {
         maxActivationBytes: 4096 * 2 ** 20,
         maxFlopsPerImage: 10_000_000_000,
       },
+      http: { corsOrigins: [], compression: true },
     });
+  });
+
+  it('reads CORS origins and the compression switch', () => {
+    const { http } = readConfig({
+      TAILOR_CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      TAILOR_COMPRESSION: '0',
+    });
+    expect(http).toEqual({
+      corsOrigins: ['https://app.example.com', 'http://localhost:5173'],
+      compression: false,
+    });
+    expect(readConfig({ TAILOR_CORS_ORIGINS: '*' }).http.corsOrigins).toEqual(['*']);
+    for (const origin of ['https://app.example.com/', 'app.example.com', 'ftp://x.org']) {
+      expect(() => readConfig({ TAILOR_CORS_ORIGINS: origin })).toThrow(
+        `TAILOR_CORS_ORIGINS: '${origin}' is not an origin`,
+      );
+    }
+    expect(() => readConfig({ TAILOR_COMPRESSION: 'yes' })).toThrow(
+      "TAILOR_COMPRESSION must be 1 or 0; got 'yes'",
+    );
   });
 
   it('reads the model budget', () => {
