@@ -46,6 +46,8 @@ export function createMetricsRegistry(): Registry {
 const metrics: FastifyPluginAsync<MetricsOptions> = async (app, opts) => {
   const registry = opts.sources?.registry ?? new Registry();
   const queues = opts.sources?.queues && queueMetrics(registry, opts.sources.queues);
+  // The app built last on a registry owns its series (tests build several on one).
+  registry.removeSingleMetric(DURATION_METRIC);
   const duration = new Histogram({
     name: DURATION_METRIC,
     help: 'Time from a request arriving to its response being sent, by route pattern',

@@ -62,6 +62,8 @@ export function queueMetrics(registry: Registry, sources: QueueSources) {
   const names: string[] = [];
   const gauge = <L extends string>(config: GaugeConfiguration<L>) => {
     names.push(config.name);
+    // The app built last on a registry owns its series (tests build several on one).
+    registry.removeSingleMetric(config.name);
     return new Gauge({ ...config, registers });
   };
   const up = gauge({
