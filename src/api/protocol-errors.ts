@@ -23,9 +23,11 @@ export function useProtocolErrors(app: FastifyInstance): void {
     if (response.statusCode === 503 && !reply.hasHeader('retry-after')) {
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     }
+    // Serialized here: the statuses hooks add (401, 403, 429) are documented on every route
+    // with tailor's body by the auth and rate-limit plugins unless the route declares them.
     return reply
       .code(response.statusCode)
       .type('application/json; charset=utf-8')
-      .send({ error: response.message });
+      .send(JSON.stringify({ error: response.message }));
   });
 }

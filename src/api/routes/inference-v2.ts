@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { INPUT_TENSOR, parseInputTensor } from '../../inference/tensor-input.js';
 import type { ModelVersion } from '../../store/model-registry.js';
 import { ApiError } from '../errors.js';
@@ -15,7 +16,7 @@ import {
   VersionedModelParams,
 } from '../schemas/inference-v2.js';
 import { JSON_BODY_LIMIT } from '../schemas/predict.js';
-import { protocolErrors } from '../schemas/protocol-error.js';
+import { ProtocolError, protocolErrors } from '../schemas/protocol-error.js';
 import { type Pin, predictorOf, servedModel } from '../served-model.js';
 
 const TAGS = ['open-inference-protocol'];
@@ -82,7 +83,7 @@ const inferenceV2: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: TAGS,
         summary: 'Server metadata',
-        response: { 200: ServerMetadata, ...protocolErrors(500) },
+        response: { 200: ServerMetadata, ...protocolErrors(401, 403, 500) },
       },
     },
     async () => ({ name: 'tailor', version: app.deps.version, extensions: [] }),
@@ -104,7 +105,7 @@ const inferenceV2: FastifyPluginAsyncTypebox = async (app) => {
     tags: TAGS,
     summary: 'Model metadata: its versions, input and outputs',
     params,
-    response: { 200: ModelMetadata, ...protocolErrors(400, 404, 500, 503) },
+    response: { 200: ModelMetadata, ...protocolErrors(400, 401, 403, 404, 500, 503) },
   });
   app.get('/v2/models/:name', { schema: metadataSchema(ModelParams) }, async (request) =>
     metadata(request.params.name, {}),
@@ -119,7 +120,13 @@ const inferenceV2: FastifyPluginAsyncTypebox = async (app) => {
     tags: TAGS,
     summary: 'Model ready: the model exists and this instance can run it',
     params,
-    response: { 200: ModelReady, 503: ModelReady, ...protocolErrors(400, 404, 500, 503) },
+    response: {
+      200: ModelReady,
+      ...protocolErrors(400, 401, 403, 404, 500),
+      503: Type.Union([ModelReady, ProtocolError], {
+        description: 'The model cannot run on this instance, or a dependency is unavailable',
+      }),
+    },
   });
   app.get(
     '/v2/models/:name/ready',
@@ -180,7 +187,10 @@ const inferenceV2: FastifyPluginAsyncTypebox = async (app) => {
     summary: 'Classify a batch of 28x28 images given as an FP32 tensor',
     params,
     body: InferRequest,
-    response: { 200: InferResponse, ...protocolErrors(400, 404, 413, 415, 500, 503) },
+    response: {
+      200: InferResponse,
+      ...protocolErrors(400, 401, 403, 404, 413, 415, 429, 500, 503),
+    },
   });
   app.post(
     '/v2/models/:name/infer',

@@ -49,7 +49,10 @@ const tfServing: FastifyPluginAsyncTypebox = async (app) => {
     summary: 'Classify images (TF Serving predict)',
     params,
     body: TfPredictRequest,
-    response: { 200: TfPredictResponse, ...protocolErrors(400, 404, 413, 415, 500, 503) },
+    response: {
+      200: TfPredictResponse,
+      ...protocolErrors(400, 401, 403, 404, 413, 415, 429, 500, 503),
+    },
   });
   app.post(
     '/v1/models/:name([^:/]+)::predict',
@@ -72,7 +75,7 @@ const tfServing: FastifyPluginAsyncTypebox = async (app) => {
     tags: TAGS,
     summary: 'Model version status (TF Serving GetModelStatus)',
     params,
-    response: { 200: ModelStatus, ...protocolErrors(400, 404, 500, 503) },
+    response: { 200: ModelStatus, ...protocolErrors(400, 401, 403, 404, 500, 503) },
   });
   const status = async (name: string, pin: Pin) => {
     const record = await servedModel(app.deps, name, pin);
@@ -103,7 +106,7 @@ const tfServing: FastifyPluginAsyncTypebox = async (app) => {
     tags: TAGS,
     summary: 'Model metadata: the serving signature (TF Serving GetModelMetadata)',
     params,
-    response: { 200: ModelMetadata, ...protocolErrors(400, 404, 500, 503) },
+    response: { 200: ModelMetadata, ...protocolErrors(400, 401, 403, 404, 500, 503) },
   });
   const metadata = async (name: string, pin: Pin) =>
     signatureOf(name, await servedModel(app.deps, name, pin));
