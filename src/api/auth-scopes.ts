@@ -91,7 +91,8 @@ export function describeScopes(): string {
   const routes = (scope: Scope) => [
     ...Object.entries(ROUTES)
       .filter(([, scopes]) => scopes.includes(scope))
-      .map(([route]) => route),
+      // A regular-expression parameter before an escaped colon reads as `:name:predict`.
+      .map(([route]) => route.replace(/\([^)]*\)::/g, ':')),
     ...PREFIXES.filter(({ scopes }) => scopes.includes(scope)).map(
       ({ prefix }) => `every ${prefix} route`,
     ),
