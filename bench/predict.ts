@@ -129,7 +129,7 @@ async function measure(name: BackendName) {
 
   const pool = createPredictorPool({ registry, store, workers: 1, backend: backend.name });
   const app = buildApp(
-    { version: 'bench', readiness: async () => ({}), predictor: pool },
+    { version: 'bench', readiness: async () => ({}), predictor: pool, models: { registry, store } },
     { logger: false },
   );
   const url = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -1,4 +1,4 @@
-import type { Predictor } from '../inference/predictor.js';
+import type { PredictionResult, Predictor } from '../inference/predictor.js';
 import type { ModelRegistry, ModelVersion } from '../store/model-registry.js';
 import type { AppDeps } from './deps.js';
 import { ApiError } from './errors.js';
@@ -38,6 +38,23 @@ export async function servedModel(
     }
   }
   return record;
+}
+
+/**
+ * Classifies with the model a protocol path names. Without a pin the predictor resolves the
+ * name itself, as tailor's predict does (its last answers stand in while Redis is down);
+ * a pinned version or label is checked against the registry first.
+ */
+export async function predictWith(
+  deps: AppDeps,
+  name: string,
+  pin: Pin,
+  inputs: Float32Array[],
+): Promise<PredictionResult> {
+  const predictor = predictorOf(deps);
+  const pinned = pin.version !== undefined || pin.label !== undefined;
+  const target = pinned ? (await servedModel(deps, name, pin)).id : name;
+  return predictor.predict(target, inputs);
 }
 
 export function registryOf(deps: AppDeps): ModelRegistry {

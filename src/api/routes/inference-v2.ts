@@ -17,7 +17,7 @@ import {
 } from '../schemas/inference-v2.js';
 import { JSON_BODY_LIMIT } from '../schemas/predict.js';
 import { ProtocolError, protocolErrors } from '../schemas/protocol-error.js';
-import { type Pin, predictorOf, servedModel } from '../served-model.js';
+import { type Pin, predictWith, servedModel } from '../served-model.js';
 
 const TAGS = ['open-inference-protocol'];
 const PLATFORM = 'tensorflowjs';
@@ -149,7 +149,6 @@ const inferenceV2: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   const infer = async (name: string, pin: Pin, body: InferBody) => {
-    const record = await servedModel(app.deps, name, pin);
     const wanted = requestedOutputs(body);
     if (body.inputs.length !== 1) {
       throw new ApiError(
@@ -158,9 +157,9 @@ const inferenceV2: FastifyPluginAsyncTypebox = async (app) => {
       );
     }
     const inputs = parseInputTensor(body.inputs[0] as InferBody['inputs'][number], 'inputs[0]');
-    const result = await predictorOf(app.deps).predict(record.id, inputs);
+    const result = await predictWith(app.deps, name, pin, inputs);
     const n = result.predictions.length;
-    const classes = record.classNames.length;
+    const classes = result.predictions[0]?.probabilities.length ?? 0;
     const tensors: Record<OutputName, () => InferOutput> = {
       probabilities: () => ({
         name: 'probabilities',

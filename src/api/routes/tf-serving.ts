@@ -16,7 +16,7 @@ import {
   TfPredictResponse,
   VersionParams,
 } from '../schemas/tf-serving.js';
-import { type Pin, predictorOf, servedModel } from '../served-model.js';
+import { type Pin, predictWith, servedModel } from '../served-model.js';
 
 const TAGS = ['tf-serving'];
 const OUTPUT_NAME = 'probabilities';
@@ -35,10 +35,9 @@ const tfServing: FastifyPluginAsyncTypebox = async (app) => {
   useProtocolErrors(app);
 
   const predict = async (name: string, pin: Pin, body: unknown) => {
-    const record = await servedModel(app.deps, name, pin);
     const { instances, columnar } = readTfServingBody(body);
     const inputs = columnarPaths(columnar, () => parseInstances({ instances }));
-    const result = await predictorOf(app.deps).predict(record.id, inputs);
+    const result = await predictWith(app.deps, name, pin, inputs);
     const rows = result.predictions.map((p) => p.probabilities);
     return columnar ? { outputs: rows } : { predictions: rows };
   };
