@@ -1,6 +1,7 @@
 // Load generator of the predict benchmark, in a process of its own as real callers are:
 // `clients` concurrent loops POST one image each to the given URL until `requests` are
-// done. Prints one JSON line: requests per second and latency percentiles.
+// done, as tailor's `{"instances": [...]}` body or (`--body oip`) an Open Inference
+// Protocol tensor. Prints one JSON line: requests per second and latency percentiles.
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
 import { loadFashionMnist } from '../src/data/index.js';
@@ -12,14 +13,23 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '400' },
     // Send requests for this long instead of a number of them.
     seconds: { type: 'string' },
+    // `tailor` (also TF Serving's row form) or `oip`: an FP32 [1, 784] tensor named `images`.
+    body: { type: 'string', default: 'tailor' },
   },
 });
+if (values.body !== 'tailor' && values.body !== 'oip') {
+  throw new Error(`--body is ${values.body}; expected tailor or oip`);
+}
 const clients = Number(values.clients);
 const limit = values.seconds === undefined ? undefined : Number(values.seconds) * 1000;
 const requests = limit === undefined ? Number(values.requests) : Number.POSITIVE_INFINITY;
 const { test } = await loadFashionMnist({ dataDir: 'data', download: false });
+const bodyOf = (pixels: number[]) =>
+  values.body === 'oip'
+    ? { inputs: [{ name: 'images', shape: [1, 784], datatype: 'FP32', data: pixels }] }
+    : { instances: [pixels] };
 const bodies = Array.from({ length: 200 }, (_, i) =>
-  JSON.stringify({ instances: [Array.from(test.images.subarray(i * 784, (i + 1) * 784))] }),
+  JSON.stringify(bodyOf(Array.from(test.images.subarray(i * 784, (i + 1) * 784)))),
 );
 
 // node:http on kept-alive connections, one per client: the cheapest caller Node has, so

@@ -1,7 +1,8 @@
-// /predict benchmark: requests per second and p50/p99 latency of single-image JSON
-// requests from concurrent clients (a process of their own) over real HTTP, next to the raw model's images per
-// second at batch 1 measured in the same run (same model, same backend, no HTTP), for
-// native TensorFlow (where it loads) and wasm one after the other. Prints a table per
+// Predict benchmark: requests per second and p50/p99 latency of single-image JSON requests
+// from concurrent clients (a process of their own) over real HTTP, on tailor's predict route
+// and on the Open Inference Protocol's infer route, next to the raw model's images per second
+// at batch 1 and at the batcher's largest batch measured in the same run (same model, same
+// backend, no HTTP), for native TensorFlow (where it loads) and wasm one after the other. Prints a table per
 // backend, the native/wasm ratios, then one JSON line. With --beside-training it also
 // serves native predict while a compiled training process runs on the same cores, with
 // every core and with one training thread, and prints what each costs the other.
@@ -31,7 +32,14 @@ const quick = process.argv.includes('--quick');
 const besideTraining = process.argv.includes('--beside-training');
 const SHARED_SECONDS = quick ? 5 : 15;
 const REQUESTS = quick ? 60 : 400;
-const CONCURRENCY = [1, 4, 16];
+const CONCURRENCY = [1, 16, 32];
+/** The predictor pool's default largest batch: what the batcher reaches under load. */
+const BEST_BATCH = 64;
+/** The routes measured, with the body the callers send to each. */
+const ROUTES = [
+  { name: 'tailor predict', path: '/v1/models/bench/predict', body: 'tailor' },
+  { name: 'OIP infer', path: '/v2/models/bench/infer', body: 'oip' },
+] as const;
 
 const { test } = await loadFashionMnist({ dataDir: 'data', download: false });
 const image = (i: number) => Array.from(test.images.subarray(i * 784, (i + 1) * 784));
@@ -78,9 +86,30 @@ async function measure(name: BackendName) {
   const rawStarted = performance.now();
   for (let i = 0; i < runs; i++) one(i);
   const raw = runs / ((performance.now() - rawStarted) / 1000);
+  // The raw model at the batcher's largest batch: what batching can reach at best.
+  const batches = quick ? 5 : 30;
+  const batchPixels = (i: number) =>
+    Float32Array.from(
+      { length: BEST_BATCH * 784 },
+      (_, k) => (test.images[(i * BEST_BATCH * 784 + k) % test.images.length] as number) / 255,
+    );
+  const inputs = Array.from({ length: 4 }, (_, i) => batchPixels(i));
+  const batched = (i: number) =>
+    tf.tidy(() =>
+      (
+        model.predict(
+          tf.tensor4d(inputs[i % inputs.length] as Float32Array, [BEST_BATCH, 28, 28, 1]),
+        ) as tf.Tensor
+      ).dataSync(),
+    );
+  batched(0);
+  const batchStarted = performance.now();
+  for (let i = 0; i < batches; i++) batched(i);
+  const rawBatched = (batches * BEST_BATCH) / ((performance.now() - batchStarted) / 1000);
   // What the inference threads run on native TensorFlow: the forward pass as one graph.
   const addon = backend.tfjsName === 'tensorflow' ? loadGraphAddon() : undefined;
   let rawCompiled: number | undefined;
+  let rawCompiledBatched: number | undefined;
   if (addon && !(addon instanceof Error)) {
     const forward = CompiledForward.build(addon, model);
     const input = (i: number) => Float32Array.from(image(i), (v) => v / 255);
@@ -88,23 +117,41 @@ async function measure(name: BackendName) {
     const started = performance.now();
     for (let i = 0; i < runs; i++) forward.predict(input(i), 1);
     rawCompiled = runs / ((performance.now() - started) / 1000);
+    forward.predict(inputs[0] as Float32Array, BEST_BATCH);
+    const batchedStarted = performance.now();
+    for (let i = 0; i < batches; i++) {
+      forward.predict(inputs[i % inputs.length] as Float32Array, BEST_BATCH);
+    }
+    rawCompiledBatched = (batches * BEST_BATCH) / ((performance.now() - batchedStarted) / 1000);
     forward.dispose();
   }
   model.dispose();
 
   const pool = createPredictorPool({ registry, store, workers: 1, backend: backend.name });
   const app = buildApp(
-    { version: 'bench', readiness: async () => ({}), predictor: pool },
+    { version: 'bench', readiness: async () => ({}), predictor: pool, models: { registry, store } },
     { logger: false },
   );
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   // The callers run in a process of their own, as other services would: in this one their
   // own HTTP work would share the server's event loop and cap both backends alike.
   const target = `${url}/v1/models/bench/predict`;
-  const levels: Level[] = [];
-  for (const clients of CONCURRENCY) {
-    levels.push(await callers(target, clients, ['--requests', String(REQUESTS)]));
+  const routes = [];
+  for (const route of ROUTES) {
+    const levels: Level[] = [];
+    for (const clients of CONCURRENCY) {
+      levels.push(
+        await callers(`${url}${route.path}`, clients, [
+          '--requests',
+          String(REQUESTS),
+          '--body',
+          route.body,
+        ]),
+      );
+    }
+    routes.push({ route: route.name, path: route.path, levels });
   }
+  const levels = routes[0]?.levels ?? [];
   const shared =
     besideTraining && backend.tfjsName === 'tensorflow' ? await sharedHost(target) : undefined;
 
@@ -119,7 +166,10 @@ async function measure(name: BackendName) {
     detail: backend.detail,
     rawImagesPerSecond: raw,
     rawCompiledImagesPerSecond: rawCompiled,
+    rawBatchedImagesPerSecond: rawBatched,
+    rawCompiledBatchedImagesPerSecond: rawCompiledBatched,
     levels,
+    routes,
     shared,
   };
 }
@@ -206,17 +256,22 @@ for (const name of ['tensorflow', 'wasm'] as const) {
 }
 for (const r of results) {
   process.stdout.write(
-    `raw model, batch 1, ${r.backend}${r.detail ? ` (${r.detail})` : ''}: ${r.rawImagesPerSecond.toFixed(1)} images/s` +
+    `raw model, ${r.backend}${r.detail ? ` (${r.detail})` : ''}: batch 1 ${r.rawImagesPerSecond.toFixed(1)} images/s, batch ${BEST_BATCH} ${r.rawBatchedImagesPerSecond.toFixed(1)} images/s` +
       (r.rawCompiledImagesPerSecond
-        ? `; compiled forward graph: ${r.rawCompiledImagesPerSecond.toFixed(1)} images/s`
+        ? `; compiled forward graph: batch 1 ${r.rawCompiledImagesPerSecond.toFixed(1)}, batch ${BEST_BATCH} ${r.rawCompiledBatchedImagesPerSecond?.toFixed(1)} images/s`
         : '') +
       '\n',
   );
-  for (const l of r.levels) {
-    process.stdout.write(
-      `${String(l.clients).padStart(2)} clients: ${l.requestsPerSecond.toFixed(1).padStart(7)} req/s ` +
-        `(${(l.requestsPerSecond / r.rawImagesPerSecond).toFixed(2)}x raw)  p50 ${l.p50ms.toFixed(1)} ms  p99 ${l.p99ms.toFixed(1)} ms\n`,
-    );
+  // What the inference threads run: the compiled graph on native TensorFlow, else the model.
+  const best = r.rawCompiledBatchedImagesPerSecond ?? r.rawBatchedImagesPerSecond;
+  for (const route of r.routes) {
+    process.stdout.write(`  ${route.route} (${route.path}):\n`);
+    for (const l of route.levels) {
+      process.stdout.write(
+        `  ${String(l.clients).padStart(2)} clients: ${l.requestsPerSecond.toFixed(1).padStart(7)} req/s ` +
+          `(${(l.requestsPerSecond / best).toFixed(2)}x raw batch ${BEST_BATCH})  p50 ${l.p50ms.toFixed(1)} ms  p99 ${l.p99ms.toFixed(1)} ms\n`,
+      );
+    }
   }
 }
 for (const r of results) {

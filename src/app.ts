@@ -24,10 +24,12 @@ import datasetExploration from './api/routes/dataset-exploration.js';
 import datasets from './api/routes/datasets.js';
 import evaluations from './api/routes/evaluations.js';
 import health from './api/routes/health.js';
+import inferenceV2 from './api/routes/inference-v2.js';
 import modelExport from './api/routes/model-export.js';
 import models from './api/routes/models.js';
 import predict from './api/routes/predict.js';
 import reports from './api/routes/reports.js';
+import tfServing from './api/routes/tf-serving.js';
 import trainingJobs from './api/routes/training-jobs.js';
 import tuningJobs from './api/routes/tuning-jobs.js';
 import { clientErrorHandler } from './client-errors.js';
@@ -95,6 +97,9 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   app.register(aliases);
   app.register(evaluations);
   app.register(predict);
+  // The standard inference protocols, over the same predictor.
+  app.register(tfServing);
+  app.register(inferenceV2);
   app.register(datasets, {
     ...appDeps.datasetRoutes,
     store: appDeps.datasets,

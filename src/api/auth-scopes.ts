@@ -12,6 +12,7 @@ import type { Scope } from './auth-keys.js';
 const ROUTES: Record<string, readonly Scope[]> = {
   'POST /v1/predict': ['predict'],
   'POST /v1/models/:id/predict': ['predict'],
+  ...protocolRoutes(),
   'GET /v1/models': ['predict', 'train'],
   'GET /v1/models/:id': ['predict', 'train'],
   'GET /v1/models/:id/export': ['predict', 'train'],
@@ -26,6 +27,29 @@ const ROUTES: Record<string, readonly Scope[]> = {
   'GET /metrics': ['metrics'],
 };
 
+/** TF Serving's and the Open Inference Protocol's routes: inference as predict, the rest as reads. */
+function protocolRoutes(): Record<string, readonly Scope[]> {
+  const predict: readonly Scope[] = ['predict'];
+  const read: readonly Scope[] = ['predict', 'train'];
+  return {
+    'POST /v1/models/:name([^:/]+)::predict': predict,
+    'POST /v1/models/:name/versions/:version([^:/]+)::predict': predict,
+    'POST /v1/models/:name/labels/:label([^:/]+)::predict': predict,
+    'GET /v1/models/:name/versions/:version': read,
+    'GET /v1/models/:name/labels/:label': read,
+    'GET /v1/models/:name/metadata': read,
+    'GET /v1/models/:name/versions/:version/metadata': read,
+    'GET /v1/models/:name/labels/:label/metadata': read,
+    'POST /v2/models/:name/infer': predict,
+    'POST /v2/models/:name/versions/:version/infer': predict,
+    'GET /v2': read,
+    'GET /v2/models/:name': read,
+    'GET /v2/models/:name/versions/:version': read,
+    'GET /v2/models/:name/ready': read,
+    'GET /v2/models/:name/versions/:version/ready': read,
+  };
+}
+
 /** Every method of every route under these prefixes (the prefix itself included). */
 const PREFIXES: readonly { prefix: string; scopes: readonly Scope[] }[] = [
   { prefix: '/v1/training-jobs', scopes: ['train'] },
@@ -34,7 +58,14 @@ const PREFIXES: readonly { prefix: string; scopes: readonly Scope[] }[] = [
 ];
 
 /** Probes and the API documentation (Swagger UI, its assets and the OpenAPI JSON/YAML). */
-const PUBLIC_URLS = new Set(['/healthz', '/readyz', '/docs']);
+const PUBLIC_URLS = new Set([
+  '/healthz',
+  '/readyz',
+  '/docs',
+  // The Open Inference Protocol's probes, as open as tailor's own.
+  '/v2/health/live',
+  '/v2/health/ready',
+]);
 const PUBLIC_PREFIXES = ['/docs/'];
 
 const ADMIN_ONLY: readonly Scope[] = [];
@@ -62,7 +93,8 @@ export function describeScopes(): string {
   const routes = (scope: Scope) => [
     ...Object.entries(ROUTES)
       .filter(([, scopes]) => scopes.includes(scope))
-      .map(([route]) => route),
+      // A regular-expression parameter before an escaped colon reads as `:name:predict`.
+      .map(([route]) => route.replace(/\([^)]*\)::/g, ':')),
     ...PREFIXES.filter(({ scopes }) => scopes.includes(scope)).map(
       ({ prefix }) => `every ${prefix} route`,
     ),

@@ -140,10 +140,18 @@ function imageBytes(instance: unknown, path: string): Uint8Array {
 
 function parseNumeric(instance: unknown[], path: string, invert: InvertOption): Float32Array {
   const pixels = readPixels(instance, path);
-  const scale = pixels.some((value) => value > 1) ? 255 : 1;
+  const scale = pixelScale(pixels);
   // Inverting before scaling gives (255 - v) / 255 exactly, as for an inverted image.
   const image = applyPolarity({ width: SIZE, height: SIZE, pixels }, invert, scale);
   return image.pixels.map((value) => value / scale);
+}
+
+/**
+ * What a numeric instance's values are divided by: 255 when any is above 1 (the instance is in
+ * [0, 255]), else 1. Every route that takes numbers applies this same rule.
+ */
+export function pixelScale(pixels: Float32Array): number {
+  return pixels.some((value) => value > 1) ? 255 : 1;
 }
 
 /** 784 validated values in [0, 255], from either the flat or the nested layout. */

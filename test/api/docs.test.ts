@@ -30,7 +30,19 @@ describe('API docs', () => {
       'models',
       'predict',
       'datasets',
+      'tf-serving',
+      'open-inference-protocol',
     ]);
     expect(res.body.components.schemas.ErrorBody).toBeDefined();
+  });
+
+  it('documents the protocol routes with their tags and colon paths', async () => {
+    const { paths } = (await request(app.server).get('/docs/json').expect(200)).body;
+    expect(paths['/v1/models/{name}:predict'].post.tags).toEqual(['tf-serving']);
+    expect(paths['/v1/models/{name}/versions/{version}:predict'].post.tags).toEqual(['tf-serving']);
+    expect(paths['/v2/models/{name}/infer'].post.tags).toEqual(['open-inference-protocol']);
+    const errors = paths['/v2/models/{name}/infer'].post.responses;
+    expect(errors['400'].content['application/json'].schema.properties).toHaveProperty('error');
+    expect(errors['429'].content['application/json'].schema.properties.error.type).toBe('string');
   });
 });

@@ -60,7 +60,7 @@ const errorHandler: FastifyPluginAsync = async (app) => {
  * 5xx) but gets its own code, since retrying cannot help until an operator restores it. The
  * store's message names files and hashes, so it goes to the log only.
  */
-function explained(error: unknown, request: FastifyRequest): unknown {
+export function explained(error: unknown, request: FastifyRequest): unknown {
   if (error instanceof StoreError && error.code === 'INTEGRITY') {
     return new ApiError('MODEL_INTEGRITY');
   }

@@ -13,7 +13,16 @@ export interface RateLimitOptions {
 }
 
 /** Prediction routes share one budget of requests. */
-const PREDICT_ROUTES = ['POST /v1/predict', 'POST /v1/models/:id/predict'];
+const PREDICT_ROUTES = [
+  'POST /v1/predict',
+  'POST /v1/models/:id/predict',
+  // TF Serving's predict and the Open Inference Protocol's infer.
+  'POST /v1/models/:name([^:/]+)::predict',
+  'POST /v1/models/:name/versions/:version([^:/]+)::predict',
+  'POST /v1/models/:name/labels/:label([^:/]+)::predict',
+  'POST /v2/models/:name/infer',
+  'POST /v2/models/:name/versions/:version/infer',
+];
 
 interface JobRoute {
   route: string;

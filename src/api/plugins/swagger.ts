@@ -14,6 +14,14 @@ export const API_TAGS = [
   { name: 'models', description: 'Trained model versions and their metrics' },
   { name: 'predict', description: 'Classify images with a trained model' },
   { name: 'datasets', description: 'Data sets available for training' },
+  {
+    name: 'tf-serving',
+    description: "TensorFlow Serving's REST API: predict, model status and metadata",
+  },
+  {
+    name: 'open-inference-protocol',
+    description: 'The Open Inference Protocol (KServe V2, Triton): health, metadata and infer',
+  },
 ];
 
 const KEYS_NOTE = `API key, when the server has keys configured (see docs/security.md). Scopes:
