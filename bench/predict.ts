@@ -31,7 +31,8 @@ const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
 const besideTraining = process.argv.includes('--beside-training');
 const SHARED_SECONDS = quick ? 5 : 15;
-const REQUESTS = quick ? 60 : 400;
+/** Each level sends requests this long (after the callers' own warm-up): long enough to be steady. */
+const LEVEL_SECONDS = quick ? 1 : 5;
 const CONCURRENCY = [1, 16, 32];
 /** The predictor pool's default largest batch: what the batcher reaches under load. */
 const BEST_BATCH = 64;
@@ -142,8 +143,8 @@ async function measure(name: BackendName) {
     for (const clients of CONCURRENCY) {
       levels.push(
         await callers(`${url}${route.path}`, clients, [
-          '--requests',
-          String(REQUESTS),
+          '--seconds',
+          String(LEVEL_SECONDS),
           '--body',
           route.body,
         ]),
