@@ -30,6 +30,8 @@ describe('API docs', () => {
       'models',
       'predict',
       'datasets',
+      'tuning-jobs',
+      'aliases',
       'tf-serving',
       'open-inference-protocol',
     ]);

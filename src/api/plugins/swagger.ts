@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { describeScopes } from '../auth-scopes.js';
+import { OPERATION_IDS } from '../operation-ids.js';
 
 export interface SwaggerOptions {
   version: string;
@@ -14,6 +15,8 @@ export const API_TAGS = [
   { name: 'models', description: 'Trained model versions and their metrics' },
   { name: 'predict', description: 'Classify images with a trained model' },
   { name: 'datasets', description: 'Data sets available for training' },
+  { name: 'tuning-jobs', description: 'Hyperparameter searches over several training jobs' },
+  { name: 'aliases', description: 'Stable names (such as production) that point at a model' },
   {
     name: 'tf-serving',
     description: "TensorFlow Serving's REST API: predict, model status and metadata",
@@ -45,12 +48,18 @@ const swaggerPlugin: FastifyPluginAsync<SwaggerOptions> = async (app, opts) => {
         description: 'Train and serve Keras-style CNN image classifiers',
         version: opts.version,
       },
+      // Relative, so the document holds for whatever host and prefix serve it.
+      servers: [{ url: '/' }],
       tags: API_TAGS,
       // Either scheme carries the same key. Every route requires one unless it declares
       // `security: []` (the health probes); the auth plugin sets that from its table.
       components: { securitySchemes: SECURITY_SCHEMES },
       security: [{ bearerAuth: [] }, { apiKeyHeader: [] }],
     },
+    transformObject: (document) =>
+      'openapiObject' in document
+        ? withOperationIds(document.openapiObject)
+        : document.swaggerObject,
     // Shared schemas keep their `$id` as component name instead of `def-0`, `def-1`
     // (https://github.com/fastify/fastify-swagger#managing-your-refs).
     refResolver: {
@@ -60,5 +69,18 @@ const swaggerPlugin: FastifyPluginAsync<SwaggerOptions> = async (app, opts) => {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 };
+
+/** Stamps each operation with its id from the table; one missing from it stays without. */
+function withOperationIds<D extends { paths?: object }>(document: D): D {
+  for (const [path, item] of Object.entries(document.paths ?? {})) {
+    for (const [method, operation] of Object.entries((item ?? {}) as object)) {
+      const id = OPERATION_IDS[`${method.toUpperCase()} ${path}`];
+      if (id && typeof operation === 'object' && operation !== null) {
+        (operation as { operationId?: string }).operationId = id;
+      }
+    }
+  }
+  return document;
+}
 
 export default fp(swaggerPlugin, { name: 'tailor-swagger', fastify: '5.x' });
