@@ -7,7 +7,18 @@ type Document = {
   paths: Record<string, Record<string, Operation>>;
   tags: { name: string }[];
   servers?: { url: string }[];
+  components: { schemas: Record<string, unknown> };
 };
+
+/** The value under `keys`, or undefined where the path ends early. */
+function at(value: unknown, ...keys: string[]): unknown {
+  let here = value;
+  for (const key of keys) {
+    if (typeof here !== 'object' || here === null) return undefined;
+    here = (here as Record<string, unknown>)[key];
+  }
+  return here;
+}
 
 const METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options']);
 
@@ -45,6 +56,54 @@ describe('OpenAPI document for SDK generators', () => {
     const declared = new Set(document.tags.map((tag) => tag.name));
     const used = new Set(operations(document).flatMap(([, op]) => op.tags ?? []));
     expect([...used].filter((tag) => !declared.has(tag))).toEqual([]);
+  });
+
+  it('names every resource as a component schema that operations reference', () => {
+    const resources = [
+      'TrainingJob',
+      'TrainingJobList',
+      'TrainingJobRequest',
+      'Model',
+      'ModelDetail',
+      'ModelList',
+      'Prediction',
+      'PredictionRequest',
+      'PredictionResult',
+      'Dataset',
+      'DatasetList',
+      'TuningJob',
+      'TuningJobList',
+      'Alias',
+      'AliasList',
+      'Evaluation',
+      'ErrorBody',
+    ];
+    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(resources));
+    const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+    const json = (path: string, method: string, status: string) =>
+      at(
+        document.paths,
+        path,
+        method,
+        'responses',
+        status,
+        'content',
+        'application/json',
+        'schema',
+      );
+    expect(json('/v1/training-jobs', 'post', '202')).toEqual(ref('TrainingJob'));
+    expect(json('/v1/training-jobs', 'get', '200')).toEqual(ref('TrainingJobList'));
+    expect(json('/v1/models', 'get', '200')).toEqual(ref('ModelList'));
+    expect(json('/v1/models/{id}', 'get', '200')).toEqual(ref('ModelDetail'));
+    expect(json('/v1/predict', 'post', '200')).toEqual(ref('PredictionResult'));
+    expect(json('/v1/datasets/{id}', 'get', '200')).toEqual(ref('Dataset'));
+    expect(json('/v1/tuning-jobs/{id}', 'get', '200')).toEqual(ref('TuningJob'));
+    expect(json('/v1/aliases/{name}', 'get', '200')).toEqual(ref('Alias'));
+    expect(json('/v1/models/{id}/evaluations', 'post', '200')).toEqual(ref('Evaluation'));
+    const body = (path: string) =>
+      at(document.paths, path, 'post', 'requestBody', 'content', 'application/json', 'schema');
+    expect(body('/v1/training-jobs')).toEqual(ref('TrainingJobRequest'));
+    expect(body('/v1/predict')).toEqual(ref('PredictionRequest'));
   });
 
   it('names a relative server so the document holds for any host', () => {

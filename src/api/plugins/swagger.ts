@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { describeScopes } from '../auth-scopes.js';
+import { hoistTitledSchemas } from '../openapi-components.js';
 import { OPERATION_IDS } from '../operation-ids.js';
 
 export interface SwaggerOptions {
@@ -58,7 +59,7 @@ const swaggerPlugin: FastifyPluginAsync<SwaggerOptions> = async (app, opts) => {
     },
     transformObject: (document) =>
       'openapiObject' in document
-        ? withOperationIds(document.openapiObject)
+        ? hoistTitledSchemas(withOperationIds(document.openapiObject))
         : document.swaggerObject,
     // Shared schemas keep their `$id` as component name instead of `def-0`, `def-1`
     // (https://github.com/fastify/fastify-swagger#managing-your-refs).

@@ -3,7 +3,6 @@ import { Type } from 'typebox';
 import { REPORT_HEADERS } from '../../reports/page.js';
 import { tuningJobReport } from '../../reports/tuning-job-report.js';
 import type { TuningJobs } from '../../tuning/tuning-jobs.js';
-import { TuningRequestSchema } from '../../tuning/tuning-request.js';
 import type { TuningJobView } from '../../tuning/tuning-view.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/error.js';
@@ -12,6 +11,7 @@ import {
   TuningJob,
   TuningJobIdParams,
   TuningJobList,
+  TuningJobRequest,
 } from '../schemas/tuning-jobs.js';
 
 /** Tuning jobs: a search over model specs and training options, run as parallel trials. */
@@ -30,7 +30,7 @@ const tuningJobs: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['tuning-jobs'],
         summary:
           'Queue a tuning job: random or grid search over a space, trials as parallel training jobs, weak trials stopped early',
-        body: TuningRequestSchema,
+        body: TuningJobRequest,
         response: { 202: TuningJob, ...errorResponses(400, 413, 415, 500, 503) },
       },
     },

@@ -52,7 +52,11 @@ export const PredictJsonBody = Type.Object(
     invert: Type.Optional(Invert),
     explain: Type.Optional(Type.Boolean({ description: EXPLAIN_DESCRIPTION })),
   },
-  { additionalProperties: false, description: 'TensorFlow Serving style request' },
+  {
+    title: 'PredictionRequest',
+    additionalProperties: false,
+    description: 'TensorFlow Serving style request',
+  },
 );
 
 /** Documentation only: the form is read part by part in the handler, never validated as a body. */
@@ -126,10 +130,14 @@ export const PredictionResponse = Type.Object(
           }),
           saliency: Type.Optional(Saliency),
         },
-        { additionalProperties: false },
+        { title: 'Prediction', additionalProperties: false },
       ),
       { description: 'One per instance or uploaded image, in order' },
     ),
   },
-  { additionalProperties: false, description: 'One prediction per image, in request order' },
+  {
+    title: 'PredictionResult',
+    additionalProperties: false,
+    description: 'One prediction per image, in request order',
+  },
 );

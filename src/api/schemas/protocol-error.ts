@@ -3,7 +3,10 @@ import { Type } from 'typebox';
 /** The error body of TF Serving's REST API and of the Open Inference Protocol. */
 export const ProtocolError = Type.Object(
   { error: Type.String({ description: 'What went wrong, for a human' }) },
-  { description: "Error in the protocol's own format; the request id is in x-request-id" },
+  {
+    title: 'ProtocolError',
+    description: "Error in the protocol's own format; the request id is in x-request-id",
+  },
 );
 
 const descriptions: Record<number, string> = {
