@@ -7,10 +7,12 @@ type Schemas = Record<string, Json>;
  * (`TrainingJob`, `Model`, `PredictionResult`) instead of an anonymous inline one. Route
  * schemas stay inline for Fastify (validation and serialization are unchanged); only the
  * document is rewritten. Two different schemas under one title are a mistake in the
- * schemas and fail the build of the document.
+ * schemas and fail the build of the document. `documentedAs` gives the component of a title
+ * whose route schema is looser than what the document promises (see `PredictionInstance`).
  */
 export function hoistTitledSchemas<D extends { paths?: object; components?: object }>(
   document: D,
+  documentedAs: Readonly<Record<string, unknown>> = {},
 ): D {
   const components = (document.components ?? {}) as { schemas?: Schemas };
   const schemas: Schemas = { ...components.schemas };
@@ -22,14 +24,14 @@ export function hoistTitledSchemas<D extends { paths?: object; components?: obje
     const entries = Object.entries(value).map(([key, child]) => [key, visit(child)] as const);
     const copy = Object.fromEntries(entries) as Record<string, Json>;
     const title = copy.title;
-    if (typeof title !== 'string' || !isSchema(copy)) return copy;
+    if (typeof title !== 'string' || !(isSchema(copy) || title in documentedAs)) return copy;
     const text = JSON.stringify(copy);
     const earlier = seen.get(title);
     if (earlier !== undefined && earlier !== text) {
       throw new Error(`two different schemas are titled ${title}`);
     }
     seen.set(title, text);
-    schemas[title] = copy;
+    schemas[title] = documentedAs[title] ?? copy;
     return { $ref: `#/components/schemas/${title}` };
   };
 

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { describeScopes } from '../auth-scopes.js';
 import { hoistTitledSchemas } from '../openapi-components.js';
 import { OPERATION_IDS } from '../operation-ids.js';
+import { PredictionInstance } from '../schemas/predict.js';
 
 export interface SwaggerOptions {
   version: string;
@@ -59,7 +60,7 @@ const swaggerPlugin: FastifyPluginAsync<SwaggerOptions> = async (app, opts) => {
     },
     transformObject: (document) =>
       'openapiObject' in document
-        ? hoistTitledSchemas(withOperationIds(document.openapiObject))
+        ? hoistTitledSchemas(withOperationIds(document.openapiObject), { PredictionInstance })
         : document.swaggerObject,
     // Shared schemas keep their `$id` as component name instead of `def-0`, `def-1`
     // (https://github.com/fastify/fastify-swagger#managing-your-refs).
