@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_ERROR_CODES } from '../../src/api/errors.js';
 import type { App } from '../../src/app.js';
 import { buildTestApp } from './helper.js';
 
@@ -104,6 +105,38 @@ describe('OpenAPI document for SDK generators', () => {
       at(document.paths, path, 'post', 'requestBody', 'content', 'application/json', 'schema');
     expect(body('/v1/training-jobs')).toEqual(ref('TrainingJobRequest'));
     expect(body('/v1/predict')).toEqual(ref('PredictionRequest'));
+  });
+
+  it('lists every error code the API answers in ErrorBody, one per situation', () => {
+    const codes = at(
+      document.components.schemas,
+      'ErrorBody',
+      'properties',
+      'error',
+      'properties',
+      'code',
+      'enum',
+    ) as string[];
+    expect(codes).toEqual(
+      expect.arrayContaining([
+        ...API_ERROR_CODES,
+        'IMAGE_CORRUPT',
+        'DATASET_INVALID',
+        'EXPLAIN_LIMIT',
+      ]),
+    );
+    expect(codes).not.toContain('JOB_NOT_FOUND');
+    expect(new Set(codes).size).toBe(codes.length);
+  });
+
+  it('documents every error response as JSON, also on HTML and event-stream routes', () => {
+    const wrong = operations(document).flatMap(([key, op]) =>
+      Object.entries((op as { responses: Record<string, { content?: object }> }).responses)
+        .filter(([status]) => Number(status) >= 400)
+        .filter(([, res]) => Object.keys(res.content ?? {}).join() !== 'application/json')
+        .map(([status, res]) => `${key} ${status}: ${Object.keys(res.content ?? {})}`),
+    );
+    expect(wrong).toEqual([]);
   });
 
   it('names a relative server so the document holds for any host', () => {
