@@ -139,6 +139,30 @@ describe('OpenAPI document for SDK generators', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('documents the response headers clients act on', () => {
+    const headers = (path: string, method: string, status: string) =>
+      Object.keys(
+        (at(document.paths, path, method, 'responses', status, 'headers') as object) ?? {},
+      );
+    expect(headers('/v1/training-jobs', 'post', '202')).toEqual(
+      expect.arrayContaining([
+        'location',
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-reset',
+      ]),
+    );
+    expect(headers('/v1/predict', 'post', '200')).toContain('x-ratelimit-remaining');
+    expect(headers('/v1/predict', 'post', '429')).toEqual(
+      expect.arrayContaining(['retry-after', 'x-ratelimit-reset']),
+    );
+    expect(headers('/v1/predict', 'post', '503')).toContain('retry-after');
+    expect(headers('/v2/models/{name}/infer', 'post', '429')).toContain('retry-after');
+    expect(headers('/v1/models/{id}', 'get', '200')).toContain('etag');
+    expect(headers('/v1/training-jobs/{id}', 'get', '200')).toContain('etag');
+    expect(headers('/v1/datasets', 'post', '201')).toContain('location');
+  });
+
   it('names a relative server so the document holds for any host', () => {
     expect(document.servers).toEqual([{ url: '/' }]);
   });

@@ -6,6 +6,7 @@ import { ApiError } from '../errors.js';
 import { streamJobEvents } from '../job-events.js';
 import { JobWatchers } from '../job-watchers.js';
 import { errorResponses } from '../schemas/error.js';
+import { LOCATION, withHeaders } from '../schemas/response-headers.js';
 import {
   JobIdParams,
   JobList,
@@ -53,7 +54,10 @@ const trainingJobs: FastifyPluginAsyncTypebox<TrainingJobRoutesOptions> = async 
             }),
           ),
         }),
-        response: { 202: TrainingJob, ...errorResponses(400, 409, 413, 415, 500, 503) },
+        response: {
+          202: withHeaders(TrainingJob, LOCATION),
+          ...errorResponses(400, 409, 413, 415, 500, 503),
+        },
       },
     },
     async (request, reply) => {

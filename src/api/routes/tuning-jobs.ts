@@ -6,6 +6,7 @@ import type { TuningJobs } from '../../tuning/tuning-jobs.js';
 import type { TuningJobView } from '../../tuning/tuning-view.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/error.js';
+import { LOCATION, withHeaders } from '../schemas/response-headers.js';
 import {
   ListTuningJobsQuery,
   TuningJob,
@@ -31,7 +32,10 @@ const tuningJobs: FastifyPluginAsyncTypebox = async (app) => {
         summary:
           'Queue a tuning job: random or grid search over a space, trials as parallel training jobs, weak trials stopped early',
         body: TuningJobRequest,
-        response: { 202: TuningJob, ...errorResponses(400, 413, 415, 500, 503) },
+        response: {
+          202: withHeaders(TuningJob, LOCATION),
+          ...errorResponses(400, 413, 415, 500, 503),
+        },
       },
     },
     async (request, reply) => {

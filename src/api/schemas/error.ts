@@ -1,5 +1,6 @@
 import { type Static, type TRef, Type } from 'typebox';
 import { ERROR_CODES } from '../error-codes.js';
+import { type HeaderSchemas, RETRY_AFTER } from './response-headers.js';
 
 export const ErrorBodyId = 'ErrorBody';
 
@@ -58,6 +59,7 @@ const descriptions: Record<number, string> = {
 /** One documented error response: always JSON, whatever the route's success type is. */
 export interface ErrorResponseSchema {
   description: string;
+  headers?: HeaderSchemas;
   content: { 'application/json': { schema: TRef<typeof ErrorBodyId> } };
 }
 
@@ -74,6 +76,7 @@ export function errorResponses<const S extends number>(
       status,
       {
         description: descriptions[status] ?? 'Error',
+        ...((status === 429 || status === 503) && { headers: RETRY_AFTER }),
         content: { 'application/json': { schema: Type.Ref(ErrorBodyId) } },
       },
     ]),

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { RETRY_AFTER } from './response-headers.js';
 
 /** The error body of TF Serving's REST API and of the Open Inference Protocol. */
 export const ProtocolError = Type.Object(
@@ -21,14 +22,16 @@ const descriptions: Record<number, string> = {
   503: 'A dependency is unavailable',
 };
 
-/** Response schemas for the error statuses a protocol route can answer with. */
+/** Response schemas for the error statuses a protocol route can answer with: always JSON. */
 export function protocolErrors(...statuses: number[]) {
   return Object.fromEntries(
     statuses.map((status) => [
       status,
-      Type.Object(ProtocolError.properties, {
+      {
         description: descriptions[status] ?? 'Error',
-      }),
+        ...((status === 429 || status === 503) && { headers: RETRY_AFTER }),
+        content: { 'application/json': { schema: ProtocolError } },
+      },
     ]),
   );
 }
