@@ -49,6 +49,7 @@ const swaggerPlugin: FastifyPluginAsync<SwaggerOptions> = async (app, opts) => {
         title: 'tailor',
         description: 'Train and serve Keras-style CNN image classifiers',
         version: opts.version,
+        license: { name: 'MIT', identifier: 'MIT' },
       },
       // Relative, so the document holds for whatever host and prefix serve it.
       servers: [{ url: '/' }],
