@@ -16,7 +16,8 @@ import { API_ERROR_CODES, type ApiErrorCode } from './errors.js';
 /**
  * Codes of lower layers that reach clients unchanged (error-response.ts passes a coded 4xx
  * or 503 on as it is). Codes the API answers under another name are left out: a store's
- * `INTEGRITY` is `MODEL_INTEGRITY`, a missing job is `NOT_FOUND` like every missing resource.
+ * `INTEGRITY` is `MODEL_INTEGRITY`, a missing job or data set image is `NOT_FOUND` like every
+ * missing resource.
  */
 const PASSED_THROUGH = [
   // Training and tuning jobs (JobsError, InvalidJobError)
@@ -43,7 +44,6 @@ const PASSED_THROUGH = [
   'DATASET_INVALID',
   'DATASET_TOO_LARGE',
   'DATASET_QUOTA_EXCEEDED',
-  'IMAGE_NOT_FOUND',
   'SPLIT_UNAVAILABLE',
   'EXPLORATION_BUSY',
   // Models, aliases and the store
@@ -64,7 +64,7 @@ type LowerLayerCode =
   | DatasetError['code']
   | DatasetTooLargeError['code']
   | DatasetQuotaError['code']
-  | ExplorationErrorCode
+  | Exclude<ExplorationErrorCode, 'IMAGE_NOT_FOUND'>
   | ExportErrorCode
   | PromotionRefusedError['code']
   | AliasNameTakenError['code']

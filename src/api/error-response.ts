@@ -28,7 +28,10 @@ const frameworkCodes: Record<number, ApiErrorCode> = {
 };
 
 /** Lower-layer codes for a situation the API has one code for: any missing resource is NOT_FOUND. */
-const RENAMED: Record<string, ApiErrorCode> = { JOB_NOT_FOUND: 'NOT_FOUND' };
+const RENAMED: Record<string, ApiErrorCode> = {
+  JOB_NOT_FOUND: 'NOT_FOUND',
+  IMAGE_NOT_FOUND: 'NOT_FOUND',
+};
 
 const invalidJsonCodes = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 

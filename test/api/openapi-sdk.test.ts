@@ -126,6 +126,7 @@ describe('OpenAPI document for SDK generators', () => {
       ]),
     );
     expect(codes).not.toContain('JOB_NOT_FOUND');
+    expect(codes).not.toContain('IMAGE_NOT_FOUND');
     expect(new Set(codes).size).toBe(codes.length);
   });
 
