@@ -47,7 +47,8 @@ const swaggerPlugin: FastifyPluginAsync<SwaggerOptions> = async (app, opts) => {
       openapi: '3.1.0',
       info: {
         title: 'tailor',
-        description: 'Train and serve Keras-style CNN image classifiers',
+        description:
+          'Train and serve Keras-style CNN image classifiers.\n\nErrors answer `ErrorBody` (the protocol routes: `ProtocolError`), always as JSON; `error.code` is one of the codes its schema lists. A path asked with a method it does not take answers 405 `METHOD_NOT_ALLOWED` with an `Allow` header naming the methods it takes.',
         version: opts.version,
         license: { name: 'MIT', identifier: 'MIT' },
       },
