@@ -27,6 +27,12 @@ const frameworkCodes: Record<number, ApiErrorCode> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
+/** Lower-layer codes for a situation the API has one code for: any missing resource is NOT_FOUND. */
+const RENAMED: Record<string, ApiErrorCode> = {
+  JOB_NOT_FOUND: 'NOT_FOUND',
+  IMAGE_NOT_FOUND: 'NOT_FOUND',
+};
+
 const invalidJsonCodes = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
 /**
@@ -61,8 +67,9 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   if (code.startsWith('FST_')) {
     return { statusCode, code: frameworkCodes[statusCode] ?? 'BAD_REQUEST', message };
   }
-  // Coded client errors of the data, store and inference layers keep their own code.
-  return { statusCode, code, message };
+  // Coded client errors of the data, store and inference layers keep their own code, but for
+  // a situation the API already names (see error-codes.ts).
+  return { statusCode, code: RENAMED[code] ?? code, message };
 }
 
 function internal(): ErrorResponse {

@@ -35,6 +35,9 @@ const declarations = {
 
 export type ApiErrorCode = keyof typeof declarations;
 
+/** The codes declared here, in declaration order. */
+export const API_ERROR_CODES = Object.keys(declarations) as ApiErrorCode[];
+
 /** An error whose code, status and message are part of the API contract. */
 export class ApiError extends Error {
   readonly code: ApiErrorCode;

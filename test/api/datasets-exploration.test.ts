@@ -243,10 +243,10 @@ describe('GET /v1/datasets/:id/images/:split/:index.png', () => {
     }
   });
 
-  it('answers 404 IMAGE_NOT_FOUND with the valid range for an index past the end', async () => {
+  it('answers 404 NOT_FOUND with the valid range for an index past the end', async () => {
     const res = await get('/v1/datasets/fashion-mnist/images/val/10000.png').expect(404);
     expect((res.body as ErrorBody).error).toMatchObject({
-      code: 'IMAGE_NOT_FOUND',
+      code: 'NOT_FOUND',
       message: "no image 10000 in the 'val' split of 'fashion-mnist'; valid indices are 0-9999",
     });
   });

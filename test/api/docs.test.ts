@@ -30,6 +30,8 @@ describe('API docs', () => {
       'models',
       'predict',
       'datasets',
+      'tuning-jobs',
+      'aliases',
       'tf-serving',
       'open-inference-protocol',
     ]);
@@ -42,7 +44,10 @@ describe('API docs', () => {
     expect(paths['/v1/models/{name}/versions/{version}:predict'].post.tags).toEqual(['tf-serving']);
     expect(paths['/v2/models/{name}/infer'].post.tags).toEqual(['open-inference-protocol']);
     const errors = paths['/v2/models/{name}/infer'].post.responses;
-    expect(errors['400'].content['application/json'].schema.properties).toHaveProperty('error');
-    expect(errors['429'].content['application/json'].schema.properties.error.type).toBe('string');
+    const protocolError = { $ref: '#/components/schemas/ProtocolError' };
+    expect(errors['400'].content['application/json'].schema).toEqual(protocolError);
+    expect(errors['429'].content['application/json'].schema).toEqual(protocolError);
+    const { components } = (await request(app.server).get('/docs/json').expect(200)).body;
+    expect(components.schemas.ProtocolError.properties.error.type).toBe('string');
   });
 });

@@ -77,7 +77,7 @@ describe('training jobs API (no worker attached: jobs stay queued)', () => {
       .send('{"dataset": ')
       .expect(400);
     const res = await request(app.server).get('/v1/training-jobs/424242').expect(404);
-    expect(res.body.error).toMatchObject({ code: 'JOB_NOT_FOUND' });
+    expect(res.body.error).toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('returns the same job for a repeated Idempotency-Key, and 409 for the key with another body', async () => {

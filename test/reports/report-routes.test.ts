@@ -80,7 +80,7 @@ describe('GET /v1/training-jobs/:id/report', () => {
 
   it('answers an unknown job with 404 and an instance without jobs with 503, as JSON', async () => {
     const missing = await asTrainer('/v1/training-jobs/nope/report').expect(404);
-    expect(missing.body.error).toMatchObject({ code: 'JOB_NOT_FOUND' });
+    expect(missing.body.error).toMatchObject({ code: 'NOT_FOUND' });
     const down = await request(bare.server).get('/v1/training-jobs/1/report').expect(503);
     expect(down.body.error.code).toBe('SERVICE_UNAVAILABLE');
   });

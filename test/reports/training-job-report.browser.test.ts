@@ -264,7 +264,7 @@ describe.skipIf(!hasChromium)('the training job report in Chromium', () => {
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const body = (await res.json()) as { error: { code: string; requestId: string } };
-    expect(body.error).toMatchObject({ code: 'JOB_NOT_FOUND' });
+    expect(body.error).toMatchObject({ code: 'NOT_FOUND' });
     expect(body.error.requestId).toBe(res.headers.get('x-request-id'));
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { addResponseHeaders, ETAG } from '../schemas/response-headers.js';
 
 /**
  * Model and job resources, as `request.routeOptions.url` names them. A model version never
@@ -27,6 +28,11 @@ const TAGGED_ROUTES = new Set([
  * bytes alike.
  */
 const etag: FastifyPluginAsync = async (app) => {
+  app.addHook('onRoute', (route) => {
+    if ([route.method].flat().includes('GET') && TAGGED_ROUTES.has(route.url)) {
+      addResponseHeaders(route, (status) => status === 200, ETAG);
+    }
+  });
   app.addHook('onSend', async (request, reply, payload) => {
     if (!isTagged(request, reply)) return payload;
     const tag = routeTag(reply) ?? bodyTag(payload);

@@ -5,6 +5,7 @@ import { type TuningRequest, trialCount } from '../../tuning/tuning-request.js';
 import type { LimitField, RateLimits } from '../auth-keys.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/error.js';
+import { addResponseHeaders, isSuccess, RATE_LIMIT } from '../schemas/response-headers.js';
 import { weightedRateWindow } from './weighted-rate-window.js';
 
 export interface RateLimitOptions {
@@ -204,6 +205,8 @@ function document429(route: RouteOptions): void {
     ...schema,
     response: { ...errorResponses(429), ...(schema.response as object) },
   };
+  // The limit's headers go out on every answer of a limited route that passed auth.
+  addResponseHeaders(route, (status) => isSuccess(status) || status === 429, RATE_LIMIT);
 }
 
 export default fp(rateLimits, {

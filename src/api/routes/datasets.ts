@@ -26,6 +26,7 @@ import {
   MULTIPART,
 } from '../schemas/datasets.js';
 import { errorResponses } from '../schemas/error.js';
+import { LOCATION, withHeaders } from '../schemas/response-headers.js';
 
 export interface DatasetRoutesOptions {
   /** Uploaded data sets; without it only the built-in set is listed and uploads answer 503. */
@@ -135,7 +136,10 @@ const datasets: FastifyPluginAsyncTypebox<DatasetRoutesOptions> = async (app, op
         description:
           'Each file is checked as it would be read for training, within limits on its size once gunzipped, its number of images and their size (413 DATASET_TOO_LARGE); each API key, and the server, keep a limited number of data sets (409 DATASET_QUOTA_EXCEEDED). docs/security.md lists the limits.',
         body: DatasetBody,
-        response: { 201: Dataset, ...errorResponses(400, 409, 413, 415, 500, 503) },
+        response: {
+          201: withHeaders(Dataset, LOCATION),
+          ...errorResponses(400, 409, 413, 415, 500, 503),
+        },
       },
     },
     async (request, reply) => {

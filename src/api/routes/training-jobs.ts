@@ -1,13 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { TrainingJobView } from '../../jobs/job-view.js';
-import { TrainingJobRequestSchema } from '../../jobs/training-job.js';
 import type { TrainingJobs } from '../../jobs/training-jobs.js';
 import { ApiError } from '../errors.js';
 import { streamJobEvents } from '../job-events.js';
 import { JobWatchers } from '../job-watchers.js';
 import { errorResponses } from '../schemas/error.js';
-import { JobIdParams, JobList, ListJobsQuery, TrainingJob } from '../schemas/training-jobs.js';
+import { LOCATION, withHeaders } from '../schemas/response-headers.js';
+import {
+  JobIdParams,
+  JobList,
+  ListJobsQuery,
+  TrainingJob,
+  TrainingJobRequest,
+} from '../schemas/training-jobs.js';
 import { type StreamLimits, StreamSlots } from '../stream-slots.js';
 
 export interface TrainingJobRoutesOptions {
@@ -40,7 +46,7 @@ const trainingJobs: FastifyPluginAsyncTypebox<TrainingJobRoutesOptions> = async 
       schema: {
         tags: ['training-jobs'],
         summary: 'Queue a training job (defaults: Fashion-MNIST, the seed CNN, 1 epoch, batch 50)',
-        body: TrainingJobRequestSchema,
+        body: TrainingJobRequest,
         headers: Type.Object({
           'idempotency-key': Type.Optional(
             Type.String({
@@ -48,7 +54,10 @@ const trainingJobs: FastifyPluginAsyncTypebox<TrainingJobRoutesOptions> = async 
             }),
           ),
         }),
-        response: { 202: TrainingJob, ...errorResponses(400, 409, 413, 415, 500, 503) },
+        response: {
+          202: withHeaders(TrainingJob, LOCATION),
+          ...errorResponses(400, 409, 413, 415, 500, 503),
+        },
       },
     },
     async (request, reply) => {

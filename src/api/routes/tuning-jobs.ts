@@ -3,15 +3,16 @@ import { Type } from 'typebox';
 import { REPORT_HEADERS } from '../../reports/page.js';
 import { tuningJobReport } from '../../reports/tuning-job-report.js';
 import type { TuningJobs } from '../../tuning/tuning-jobs.js';
-import { TuningRequestSchema } from '../../tuning/tuning-request.js';
 import type { TuningJobView } from '../../tuning/tuning-view.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/error.js';
+import { LOCATION, withHeaders } from '../schemas/response-headers.js';
 import {
   ListTuningJobsQuery,
   TuningJob,
   TuningJobIdParams,
   TuningJobList,
+  TuningJobRequest,
 } from '../schemas/tuning-jobs.js';
 
 /** Tuning jobs: a search over model specs and training options, run as parallel trials. */
@@ -30,8 +31,11 @@ const tuningJobs: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['tuning-jobs'],
         summary:
           'Queue a tuning job: random or grid search over a space, trials as parallel training jobs, weak trials stopped early',
-        body: TuningRequestSchema,
-        response: { 202: TuningJob, ...errorResponses(400, 413, 415, 500, 503) },
+        body: TuningJobRequest,
+        response: {
+          202: withHeaders(TuningJob, LOCATION),
+          ...errorResponses(400, 413, 415, 500, 503),
+        },
       },
     },
     async (request, reply) => {

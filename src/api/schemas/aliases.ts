@@ -21,12 +21,12 @@ export const Alias = Type.Object(
     }),
     links: Type.Object({ self: Type.String(), model: Type.String() }),
   },
-  { additionalProperties: false },
+  { title: 'Alias', additionalProperties: false },
 );
 
 export const AliasList = Type.Object(
   { items: Type.Array(Alias, { description: 'Every alias that is set, by name' }) },
-  { additionalProperties: false },
+  { title: 'AliasList', additionalProperties: false },
 );
 
 export const PromoteBody = Type.Object(
@@ -45,7 +45,7 @@ export const PromoteBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { title: 'AliasRequest', additionalProperties: false },
 );
 
 export const Promotion = Type.Object(
@@ -56,5 +56,5 @@ export const Promotion = Type.Object(
       description: 'The model the alias pointed at before, null if it was unset',
     }),
   },
-  { additionalProperties: false },
+  { title: 'Promotion', additionalProperties: false },
 );

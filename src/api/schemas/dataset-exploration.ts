@@ -99,7 +99,7 @@ export const DatasetStats = Type.Object(
       { additionalProperties: false },
     ),
   },
-  { additionalProperties: false },
+  { title: 'DatasetStats', additionalProperties: false },
 );
 
 /** A PNG answer, for the OpenAPI document; fastify sends the bytes as they are. */

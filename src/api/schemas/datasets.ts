@@ -35,12 +35,12 @@ export const Dataset = Type.Object(
     classes: Type.Optional(Type.Integer()),
     links: Type.Object({ self: Type.String() }, { additionalProperties: false }),
   },
-  { additionalProperties: false },
+  { title: 'Dataset', additionalProperties: false },
 );
 
 export const DatasetList = Type.Object(
   { items: Type.Array(Dataset, { description: 'The built-in set, then uploads newest first' }) },
-  { additionalProperties: false },
+  { title: 'DatasetList', additionalProperties: false },
 );
 
 export const DatasetIdParams = Type.Object(

@@ -1,4 +1,6 @@
 import { type Static, type TRef, Type } from 'typebox';
+import { ERROR_CODES } from '../error-codes.js';
+import { type HeaderSchemas, RETRY_AFTER } from './response-headers.js';
 
 export const ErrorBodyId = 'ErrorBody';
 
@@ -11,7 +13,13 @@ export const ErrorBody = Type.Object(
   {
     error: Type.Object(
       {
-        code: Type.String({ description: 'Stable, machine-readable error code' }),
+        // A string for the types (clients must tolerate codes added later), listed for readers
+        // and generators; responses are serialized, not validated, so the list cannot refuse one.
+        code: Type.Unsafe<string>({
+          type: 'string',
+          enum: [...ERROR_CODES],
+          description: 'Stable, machine-readable error code; one code per situation',
+        }),
         message: Type.String({ description: 'What went wrong, for a human' }),
         details: Type.Optional(
           Type.Array(
@@ -48,14 +56,29 @@ const descriptions: Record<number, string> = {
   503: 'A dependency is unavailable',
 };
 
-/** Response schemas for the error statuses a route can answer with, for its `schema.response`. */
+/** One documented error response: always JSON, whatever the route's success type is. */
+export interface ErrorResponseSchema {
+  description: string;
+  headers?: HeaderSchemas;
+  content: { 'application/json': { schema: TRef<typeof ErrorBodyId> } };
+}
+
+/**
+ * Response schemas for the error statuses a route can answer with, for its `schema.response`.
+ * The media type is explicit because routes that produce HTML or event streams still answer
+ * errors as JSON, and `produces` alone would document them as the route's success type.
+ */
 export function errorResponses<const S extends number>(
   ...statuses: S[]
-): Record<S, TRef<typeof ErrorBodyId>> {
+): Record<S, ErrorResponseSchema> {
   return Object.fromEntries(
     statuses.map((status) => [
       status,
-      Type.Ref(ErrorBodyId, { description: descriptions[status] ?? 'Error' }),
+      {
+        description: descriptions[status] ?? 'Error',
+        ...((status === 429 || status === 503) && { headers: RETRY_AFTER }),
+        content: { 'application/json': { schema: Type.Ref(ErrorBodyId) } },
+      },
     ]),
-  ) as Record<S, TRef<typeof ErrorBodyId>>;
+  ) as Record<S, ErrorResponseSchema>;
 }

@@ -65,7 +65,7 @@ export const EvaluationBody = Type.Object(
       }),
     ),
   },
-  { additionalProperties: false },
+  { title: 'EvaluationRequest', additionalProperties: false },
 );
 
 export const EvaluationResponse = Type.Object(
@@ -92,5 +92,5 @@ export const EvaluationResponse = Type.Object(
     calibrationError: CalibrationError,
     misclassified: Misclassified,
   },
-  { additionalProperties: false },
+  { title: 'Evaluation', additionalProperties: false },
 );

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 
 export const Liveness = Type.Object(
   { status: Type.Literal('ok') },
-  { additionalProperties: false, description: 'The process is alive' },
+  { title: 'Liveness', additionalProperties: false, description: 'The process is alive' },
 );
 
 const Check = Type.Object(
@@ -19,10 +19,14 @@ const Checks = Type.Record(Type.String(), Check, {
 
 export const Ready = Type.Object(
   { status: Type.Literal('ready'), checks: Checks },
-  { additionalProperties: false, description: 'Every dependency is usable' },
+  { title: 'Readiness', additionalProperties: false, description: 'Every dependency is usable' },
 );
 
 export const NotReady = Type.Object(
   { status: Type.Literal('not_ready'), checks: Checks },
-  { additionalProperties: false, description: 'At least one dependency is not usable' },
+  {
+    title: 'NotReady',
+    additionalProperties: false,
+    description: 'At least one dependency is not usable',
+  },
 );

@@ -18,8 +18,14 @@ export const VersionedModelParams = Type.Object({
   }),
 });
 
-export const ServerLive = Type.Object({ live: Type.Boolean() }, { description: 'Server live' });
-export const ServerReady = Type.Object({ ready: Type.Boolean() }, { description: 'Server ready' });
+export const ServerLive = Type.Object(
+  { live: Type.Boolean() },
+  { title: 'OipServerLive', description: 'Server live' },
+);
+export const ServerReady = Type.Object(
+  { ready: Type.Boolean() },
+  { title: 'OipServerReady', description: 'Server ready' },
+);
 
 export const ServerMetadata = Type.Object(
   {
@@ -27,7 +33,7 @@ export const ServerMetadata = Type.Object(
     version: Type.String(),
     extensions: Type.Array(Type.String()),
   },
-  { description: 'Server metadata' },
+  { title: 'OipServerMetadata', description: 'Server metadata' },
 );
 
 const MetadataTensor = Type.Object({
@@ -44,12 +50,12 @@ export const ModelMetadata = Type.Object(
     inputs: Type.Array(MetadataTensor),
     outputs: Type.Array(MetadataTensor),
   },
-  { description: 'Model metadata' },
+  { title: 'OipModelMetadata', description: 'Model metadata' },
 );
 
 export const ModelReady = Type.Object(
   { name: Type.String(), ready: Type.Boolean() },
-  { description: 'Model ready' },
+  { title: 'OipModelReady', description: 'Model ready' },
 );
 
 const Parameters = Type.Record(Type.String(), Type.Unknown(), {
@@ -86,6 +92,7 @@ export const InferRequest = Type.Object(
     ),
   },
   {
+    title: 'OipInferenceRequest',
     description: 'Open Inference Protocol inference request',
     examples: [
       {
@@ -118,5 +125,5 @@ export const InferResponse = Type.Object(
       }),
     ),
   },
-  { description: 'Open Inference Protocol inference response' },
+  { title: 'OipInferenceResponse', description: 'Open Inference Protocol inference response' },
 );

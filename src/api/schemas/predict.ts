@@ -41,18 +41,70 @@ const Invert = Type.Union([Type.Literal('auto'), Type.Boolean()], {
 
 const EXPLAIN_DESCRIPTION = `Add a saliency map to each prediction (default false): which pixels the predicted class's probability depends on most. At most ${MAX_EXPLAINED_INSTANCES} images per request when true`;
 
+const INSTANCE_DESCRIPTION = `One image: 784 numbers (a flattened 28x28 image), 28 rows of 28 numbers (or of \`[number]\`), values in [0, 1] or [0, 255]; or \`{"b64": "<base64 PNG or JPEG>"}\` (${PIXEL_LIMITS}; URLs are never fetched)`;
+
+/** A light 12x16 block on black, as 28 rows of [0, 255] values: the examples' image. */
+const EXAMPLE_ROWS = Array.from({ length: 28 }, (_, r) =>
+  Array.from({ length: 28 }, (_, c) => (r >= 6 && r < 22 && c >= 8 && c < 20 ? 220 : 0)),
+);
+/** The same image as a greyscale PNG. */
+const EXAMPLE_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAABwAAAAcCAAAAABXZoBIAAAANUlEQVR4Ad3BsQ3AIADAsJBb+P8ijulQJLbsYHOVwbY4Jj8JEiRIkCBBggQJEiRIkCBBnvEBqKwBIK/ZEPMAAAAASUVORK5CYII=';
+
+/**
+ * The accepted forms of one instance, for the document and the clients generated from it.
+ * Requests are not validated against it: the decoder checks instances itself and says
+ * which one is wrong and how (`instances[3] has 783 numbers ...`), which a failed `anyOf`
+ * cannot. The route's schema titles its item `PredictionInstance` so the document shows this.
+ */
+export const PredictionInstance = Type.Union(
+  [
+    Type.Array(Type.Number(), {
+      minItems: MODEL_IMAGE_SIZE * MODEL_IMAGE_SIZE,
+      maxItems: MODEL_IMAGE_SIZE * MODEL_IMAGE_SIZE,
+      description: '784 numbers: a flattened 28x28 image, row-major',
+    }),
+    Type.Array(
+      Type.Array(
+        Type.Union([Type.Number(), Type.Array(Type.Number(), { minItems: 1, maxItems: 1 })]),
+        { minItems: MODEL_IMAGE_SIZE, maxItems: MODEL_IMAGE_SIZE },
+      ),
+      {
+        minItems: MODEL_IMAGE_SIZE,
+        maxItems: MODEL_IMAGE_SIZE,
+        description: '28 rows of 28 numbers (or of [number], the 28x28x1 layout)',
+      },
+    ),
+    Type.Object(
+      { b64: Type.String({ format: 'byte', description: 'Base64 PNG or JPEG' }) },
+      { additionalProperties: false },
+    ),
+  ],
+  { title: 'PredictionInstance', description: INSTANCE_DESCRIPTION },
+);
+
+/** Request bodies that answer 200, one per form of instance; a test sends each. */
+export const PREDICT_EXAMPLES = [
+  { instances: [EXAMPLE_ROWS.flat()] },
+  { instances: [EXAMPLE_ROWS] },
+  { instances: [{ b64: EXAMPLE_PNG }] },
+];
+
 export const PredictJsonBody = Type.Object(
   {
     instances: Type.Array(
-      Type.Unknown({
-        description: `One image: 784 numbers (a flattened 28x28 image), 28 rows of 28 numbers (or of \`[number]\`), values in [0, 1] or [0, 255]; or \`{"b64": "<base64 PNG or JPEG>"}\` (${PIXEL_LIMITS}; URLs are never fetched)`,
-      }),
+      Type.Unknown({ title: 'PredictionInstance', description: INSTANCE_DESCRIPTION }),
       { minItems: 1, maxItems: DEFAULT_MAX_INSTANCES, description: 'Images to classify' },
     ),
     invert: Type.Optional(Invert),
     explain: Type.Optional(Type.Boolean({ description: EXPLAIN_DESCRIPTION })),
   },
-  { additionalProperties: false, description: 'TensorFlow Serving style request' },
+  {
+    title: 'PredictionRequest',
+    additionalProperties: false,
+    examples: PREDICT_EXAMPLES,
+    description: 'TensorFlow Serving style request',
+  },
 );
 
 /** Documentation only: the form is read part by part in the handler, never validated as a body. */
@@ -126,10 +178,14 @@ export const PredictionResponse = Type.Object(
           }),
           saliency: Type.Optional(Saliency),
         },
-        { additionalProperties: false },
+        { title: 'Prediction', additionalProperties: false },
       ),
       { description: 'One per instance or uploaded image, in order' },
     ),
   },
-  { additionalProperties: false, description: 'One prediction per image, in request order' },
+  {
+    title: 'PredictionResult',
+    additionalProperties: false,
+    description: 'One prediction per image, in request order',
+  },
 );

@@ -1,9 +1,13 @@
 import { Type } from 'typebox';
+import { RETRY_AFTER } from './response-headers.js';
 
 /** The error body of TF Serving's REST API and of the Open Inference Protocol. */
 export const ProtocolError = Type.Object(
   { error: Type.String({ description: 'What went wrong, for a human' }) },
-  { description: "Error in the protocol's own format; the request id is in x-request-id" },
+  {
+    title: 'ProtocolError',
+    description: "Error in the protocol's own format; the request id is in x-request-id",
+  },
 );
 
 const descriptions: Record<number, string> = {
@@ -18,14 +22,16 @@ const descriptions: Record<number, string> = {
   503: 'A dependency is unavailable',
 };
 
-/** Response schemas for the error statuses a protocol route can answer with. */
+/** Response schemas for the error statuses a protocol route can answer with: always JSON. */
 export function protocolErrors(...statuses: number[]) {
   return Object.fromEntries(
     statuses.map((status) => [
       status,
-      Type.Object(ProtocolError.properties, {
+      {
         description: descriptions[status] ?? 'Error',
-      }),
+        ...((status === 429 || status === 503) && { headers: RETRY_AFTER }),
+        content: { 'application/json': { schema: ProtocolError } },
+      },
     ]),
   );
 }

@@ -37,6 +37,7 @@ export const TfPredictRequest = Type.Object(
     ),
   },
   {
+    title: 'TfServingPredictRequest',
     description: 'TF Serving predict request: `instances` or `inputs`',
     examples: [{ instances: [Array.from({ length: 784 }, () => 0)] }],
   },
@@ -51,7 +52,10 @@ export const TfPredictResponse = Type.Object(
     predictions: Type.Optional(Rows),
     outputs: Type.Optional(Rows),
   },
-  { description: '`predictions` for a row-format request, `outputs` for a columnar one' },
+  {
+    title: 'TfServingPredictResponse',
+    description: '`predictions` for a row-format request, `outputs` for a columnar one',
+  },
 );
 
 export const ModelStatus = Type.Object(
@@ -64,7 +68,7 @@ export const ModelStatus = Type.Object(
       }),
     ),
   },
-  { description: "TF Serving's GetModelStatusResponse" },
+  { title: 'TfServingModelStatus', description: "TF Serving's GetModelStatusResponse" },
 );
 
 const TensorInfo = Type.Object({
@@ -96,5 +100,8 @@ export const ModelMetadata = Type.Object(
       }),
     }),
   },
-  { description: "TF Serving's GetModelMetadataResponse, signature_def only" },
+  {
+    title: 'TfServingModelMetadata',
+    description: "TF Serving's GetModelMetadataResponse, signature_def only",
+  },
 );

@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { TrainingJobStatus } from '../../jobs/job-view.js';
 import { LIFECYCLE_STATES } from '../../jobs/lifecycle.js';
+import { TrainingJobRequestSchema } from '../../jobs/training-job.js';
 import { CalibrationError, ClassMetrics, Misclassified } from './evaluations.js';
 
 export const Metrics = Type.Object(
@@ -13,7 +14,7 @@ export const Metrics = Type.Object(
     seconds: Type.Number(),
     imagesPerSecond: Type.Number(),
   },
-  { additionalProperties: false },
+  { title: 'EpochMetrics', additionalProperties: false },
 );
 
 const Progress = Type.Object(
@@ -80,30 +81,33 @@ const TransitionSchema = Type.Object({
   batch: Type.Optional(Type.Integer()),
 });
 
-export const TrainingJob = Type.Object({
-  id: Type.String(),
-  status: TrainingJobStatusSchema,
-  state: LifecycleStateSchema,
-  transitions: Type.Array(TransitionSchema),
-  cancelRequestedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-  dataset: Type.String(),
-  spec: Type.Object({}, { additionalProperties: true }),
-  training: Type.Object({}, { additionalProperties: true }),
-  progress: Type.Union([Progress, Type.Null()]),
-  history: Type.Array(Metrics),
-  bestValAcc: Type.Union([Type.Number(), Type.Null()]),
-  test: Type.Union([TestMetrics, Type.Null()]),
-  modelId: Type.Union([Type.String(), Type.Null()]),
-  checkpointDir: Type.Union([Type.String(), Type.Null()]),
-  bestCheckpoint: Type.Union([Type.String(), Type.Null()]),
-  backend: Type.Union([Type.String(), Type.Null()]),
-  attempts: Type.Integer(),
-  createdAt: Type.String({ format: 'date-time' }),
-  startedAt: Type.Union([Type.String(), Type.Null()]),
-  finishedAt: Type.Union([Type.String(), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
-  links: Type.Object({ self: Type.String(), model: Type.Optional(Type.String()) }),
-});
+export const TrainingJob = Type.Object(
+  {
+    id: Type.String(),
+    status: TrainingJobStatusSchema,
+    state: LifecycleStateSchema,
+    transitions: Type.Array(TransitionSchema),
+    cancelRequestedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    dataset: Type.String(),
+    spec: Type.Object({}, { additionalProperties: true }),
+    training: Type.Object({}, { additionalProperties: true }),
+    progress: Type.Union([Progress, Type.Null()]),
+    history: Type.Array(Metrics),
+    bestValAcc: Type.Union([Type.Number(), Type.Null()]),
+    test: Type.Union([TestMetrics, Type.Null()]),
+    modelId: Type.Union([Type.String(), Type.Null()]),
+    checkpointDir: Type.Union([Type.String(), Type.Null()]),
+    bestCheckpoint: Type.Union([Type.String(), Type.Null()]),
+    backend: Type.Union([Type.String(), Type.Null()]),
+    attempts: Type.Integer(),
+    createdAt: Type.String({ format: 'date-time' }),
+    startedAt: Type.Union([Type.String(), Type.Null()]),
+    finishedAt: Type.Union([Type.String(), Type.Null()]),
+    error: Type.Union([Type.String(), Type.Null()]),
+    links: Type.Object({ self: Type.String(), model: Type.Optional(Type.String()) }),
+  },
+  { title: 'TrainingJob' },
+);
 
 export const JobIdParams = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 64 }) },
@@ -127,9 +131,15 @@ export const ListJobsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const JobList = Type.Object({
-  items: Type.Array(TrainingJob),
-  total: Type.Integer(),
-  limit: Type.Integer(),
-  offset: Type.Integer(),
-});
+export const JobList = Type.Object(
+  {
+    items: Type.Array(TrainingJob),
+    total: Type.Integer(),
+    limit: Type.Integer(),
+    offset: Type.Integer(),
+  },
+  { title: 'TrainingJobList' },
+);
+
+/** The body of a new training job, titled so the document names it as a component. */
+export const TrainingJobRequest = { ...TrainingJobRequestSchema, title: 'TrainingJobRequest' };

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { TuningRequestSchema } from '../../tuning/tuning-request.js';
 import { Metrics, PageQuery, TrainingJobStatusSchema } from './training-jobs.js';
 
 const Params = Type.Record(Type.String(), Type.Number());
@@ -25,28 +26,31 @@ const Best = Type.Object({
   testAccuracy: Nullable(Type.Number()),
 });
 
-export const TuningJob = Type.Object({
-  id: Type.String(),
-  status: Type.Union(['queued', 'running', 'completed', 'failed'].map((s) => Type.Literal(s))),
-  dataset: Type.String(),
-  search: Type.String(),
-  space: Type.Object({}, { additionalProperties: true }),
-  budget: Type.Object({}, { additionalProperties: true }),
-  earlyStopping: Type.Object({}, { additionalProperties: true }),
-  seed: Type.Integer(),
-  promote: Type.Optional(Type.String()),
-  createdAt: Type.String({ format: 'date-time' }),
-  deadline: Nullable(Type.String({ format: 'date-time' })),
-  finishedAt: Nullable(Type.String({ format: 'date-time' })),
-  counts: Type.Record(Type.String(), Type.Integer()),
-  trials: Type.Array(Trial),
-  best: Nullable(Best),
-  modelId: Nullable(Type.String()),
-  promoted: Nullable(Type.String()),
-  promotionError: Nullable(Type.String()),
-  error: Nullable(Type.String()),
-  links: Type.Object({ self: Type.String(), model: Type.Optional(Type.String()) }),
-});
+export const TuningJob = Type.Object(
+  {
+    id: Type.String(),
+    status: Type.Union(['queued', 'running', 'completed', 'failed'].map((s) => Type.Literal(s))),
+    dataset: Type.String(),
+    search: Type.String(),
+    space: Type.Object({}, { additionalProperties: true }),
+    budget: Type.Object({}, { additionalProperties: true }),
+    earlyStopping: Type.Object({}, { additionalProperties: true }),
+    seed: Type.Integer(),
+    promote: Type.Optional(Type.String()),
+    createdAt: Type.String({ format: 'date-time' }),
+    deadline: Nullable(Type.String({ format: 'date-time' })),
+    finishedAt: Nullable(Type.String({ format: 'date-time' })),
+    counts: Type.Record(Type.String(), Type.Integer()),
+    trials: Type.Array(Trial),
+    best: Nullable(Best),
+    modelId: Nullable(Type.String()),
+    promoted: Nullable(Type.String()),
+    promotionError: Nullable(Type.String()),
+    error: Nullable(Type.String()),
+    links: Type.Object({ self: Type.String(), model: Type.Optional(Type.String()) }),
+  },
+  { title: 'TuningJob' },
+);
 
 export const TuningJobIdParams = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 64 }) },
@@ -55,9 +59,15 @@ export const TuningJobIdParams = Type.Object(
 
 export const ListTuningJobsQuery = Type.Object(PageQuery, { additionalProperties: false });
 
-export const TuningJobList = Type.Object({
-  items: Type.Array(TuningJob),
-  total: Type.Integer(),
-  limit: Type.Integer(),
-  offset: Type.Integer(),
-});
+export const TuningJobList = Type.Object(
+  {
+    items: Type.Array(TuningJob),
+    total: Type.Integer(),
+    limit: Type.Integer(),
+    offset: Type.Integer(),
+  },
+  { title: 'TuningJobList' },
+);
+
+/** The body of a new tuning job, titled so the document names it as a component. */
+export const TuningJobRequest = { ...TuningRequestSchema, title: 'TuningJobRequest' };
