@@ -50,6 +50,10 @@ interface Level {
   requestsPerSecond: number;
   p50ms: number;
   p99ms: number;
+  /** Requests the callers sent, warm-up included. */
+  sent: number;
+  /** Images per forward pass the batcher ran for them: its adaptation to the load. */
+  meanBatch?: number;
 }
 
 /** The seed model served on one backend: raw batch-1 rate, then HTTP at each concurrency. */
@@ -141,14 +145,15 @@ async function measure(name: BackendName) {
   for (const route of ROUTES) {
     const levels: Level[] = [];
     for (const clients of CONCURRENCY) {
-      levels.push(
-        await callers(`${url}${route.path}`, clients, [
-          '--seconds',
-          String(LEVEL_SECONDS),
-          '--body',
-          route.body,
-        ]),
-      );
+      const batchesBefore = await batchCount(pool);
+      const level = await callers(`${url}${route.path}`, clients, [
+        '--seconds',
+        String(LEVEL_SECONDS),
+        '--body',
+        route.body,
+      ]);
+      level.meanBatch = level.sent / ((await batchCount(pool)) - batchesBefore);
+      levels.push(level);
     }
     routes.push({ route: route.name, path: route.path, levels });
   }
@@ -173,6 +178,11 @@ async function measure(name: BackendName) {
     routes,
     shared,
   };
+}
+
+/** Forward passes the pool's workers have run. */
+async function batchCount(pool: { stats(): Promise<{ batches: number }[]> }): Promise<number> {
+  return (await pool.stats()).reduce((n, s) => n + s.batches, 0);
 }
 
 /** One run of the callers' process against `url`; its last stdout line is its result. */
@@ -270,7 +280,8 @@ for (const r of results) {
     for (const l of route.levels) {
       process.stdout.write(
         `  ${String(l.clients).padStart(2)} clients: ${l.requestsPerSecond.toFixed(1).padStart(7)} req/s ` +
-          `(${(l.requestsPerSecond / best).toFixed(2)}x raw batch ${BEST_BATCH})  p50 ${l.p50ms.toFixed(1)} ms  p99 ${l.p99ms.toFixed(1)} ms\n`,
+          `(${(l.requestsPerSecond / best).toFixed(2)}x raw batch ${BEST_BATCH})  p50 ${l.p50ms.toFixed(1)} ms  p99 ${l.p99ms.toFixed(1)} ms  ` +
+          `mean batch ${l.meanBatch?.toFixed(1)}\n`,
       );
     }
   }
