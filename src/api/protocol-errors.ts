@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { toErrorResponse } from './error-response.js';
-import { explained, RETRY_AFTER_SECONDS } from './plugins/error-handler.js';
+import { answerFor, RETRY_AFTER_SECONDS } from './plugins/error-handler.js';
 
 /**
  * Errors of the standard inference protocols' routes in those protocols' own body,
@@ -11,15 +10,7 @@ import { explained, RETRY_AFTER_SECONDS } from './plugins/error-handler.js';
  */
 export function useProtocolErrors(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const response = toErrorResponse(explained(error, request));
-    if (response.statusCode >= 500) {
-      request.log.error({ err: error }, 'request failed');
-    } else {
-      request.log.info(
-        { code: response.code, statusCode: response.statusCode },
-        'request rejected',
-      );
-    }
+    const response = answerFor(error, request);
     if (response.statusCode === 503 && !reply.hasHeader('retry-after')) {
       reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     }

@@ -17,18 +17,7 @@ const errorHandler: FastifyPluginAsync = async (app) => {
   // Routes reference the body with `errorResponses(...)`; see schemas/error.ts.
   app.addSchema(ErrorBody);
 
-  app.setErrorHandler((error, request, reply) => {
-    const response = toErrorResponse(explained(error, request));
-    if (response.statusCode >= 500) {
-      request.log.error({ err: error }, 'request failed');
-    } else {
-      request.log.info(
-        { code: response.code, statusCode: response.statusCode },
-        'request rejected',
-      );
-    }
-    return send(request, reply, response);
-  });
+  app.setErrorHandler((error, request, reply) => send(request, reply, answerFor(error, request)));
 
   // Every route of the app, to tell a path that exists but not with this method.
   const routes = new RouteMethods();
@@ -54,13 +43,24 @@ const errorHandler: FastifyPluginAsync = async (app) => {
   });
 };
 
+/** The answer a client gets for an error, logged: as a fault of ours (5xx) or a refusal. */
+export function answerFor(error: unknown, request: FastifyRequest): ErrorResponse {
+  const response = toErrorResponse(explained(error, request));
+  if (response.statusCode >= 500) {
+    request.log.error({ err: error }, 'request failed');
+  } else {
+    request.log.info({ code: response.code, statusCode: response.statusCode }, 'request rejected');
+  }
+  return response;
+}
+
 /**
  * Errors that deserve a clearer answer than the generic mapping gives them: a body over the
  * route's limit says the limit, and a stored model that fails its hash check is our fault (a
  * 5xx) but gets its own code, since retrying cannot help until an operator restores it. The
  * store's message names files and hashes, so it goes to the log only.
  */
-export function explained(error: unknown, request: FastifyRequest): unknown {
+function explained(error: unknown, request: FastifyRequest): unknown {
   if (error instanceof StoreError && error.code === 'INTEGRITY') {
     return new ApiError('MODEL_INTEGRITY');
   }
