@@ -6,6 +6,7 @@ import { type FashionMnist, loadFashionMnist } from '../../src/data/fashion-mnis
 import { SYSTEM_FASHION_MNIST_DIRS } from '../../src/data/fashion-mnist-files.js';
 import { countPerClass } from '../../src/data/labelled-set.js';
 import { seedSplit } from '../../src/data/seed-split.js';
+import { SETUP_REQUIRED } from '../support/required.js';
 import numpy from './fixtures/numpy-legacy-random.json' with { type: 'json' };
 import { useTempDirs } from './support/temp-dir.js';
 
@@ -13,7 +14,7 @@ const systemDir = SYSTEM_FASHION_MNIST_DIRS[0] as string;
 const makeTempDir = useTempDirs();
 
 // Needs Debian's dataset-fashion-mnist package.
-describe.skipIf(!existsSync(systemDir))('real Fashion-MNIST', () => {
+describe.skipIf(!existsSync(systemDir) && !SETUP_REQUIRED)('real Fashion-MNIST', () => {
   let data: FashionMnist;
 
   beforeAll(async () => {

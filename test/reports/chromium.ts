@@ -2,11 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { SETUP_REQUIRED } from '../support/required.js';
 
 /** Debian's Chromium, which scripts/setup.sh installs; another build can be named instead. */
 export const CHROMIUM_PATH = process.env.TAILOR_CHROMIUM ?? '/usr/bin/chromium';
 
-export const hasChromium = existsSync(CHROMIUM_PATH);
+export const hasChromium = existsSync(CHROMIUM_PATH) || SETUP_REQUIRED;
 
 /** Says why the browser tests did not run; printed once by each browser test file. */
 export function warnWithoutChromium(): void {

@@ -3,10 +3,11 @@ import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { SYSTEM_FASHION_MNIST_DIRS } from '../../../src/data/fashion-mnist-files.js';
 import { type IdxImages, readIdxImages } from '../../../src/data/idx.js';
+import { SETUP_REQUIRED } from '../../support/required.js';
 
 /** Debian's dataset-fashion-mnist package; suites using it are skipped without it. */
 export const T10K_IMAGES = `${SYSTEM_FASHION_MNIST_DIRS[0]}/t10k-images-idx3-ubyte.gz`;
-export const hasFashionMnist = existsSync(T10K_IMAGES);
+export const hasFashionMnist = existsSync(T10K_IMAGES) || SETUP_REQUIRED;
 
 let cached: Promise<IdxImages> | undefined;
 
