@@ -1,12 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { CLASS_NAMES } from '../../src/data/index.js';
-import { createModel } from '../../src/ml/model.js';
-import { exportModel } from '../../src/ml/model-state.js';
 import type { ModelSpec } from '../../src/ml/spec.js';
-import type { ArtifactStore } from '../../src/store/artifact-store.js';
-import { saveModelDir } from '../../src/store/checkpoints.js';
-import type { ModelRegistry } from '../../src/store/model-registry.js';
+import { registerModel } from '../support/registered-model.js';
 
 /**
  * Gives every batch-norm variable values far from its initial ones (gamma 1, beta 0, mean 0,
@@ -37,28 +32,11 @@ export function spreadBatchNorm(model: LayersModel, seed: number): void {
 }
 
 /** A seeded model with spread batch-norm statistics, stored and registered as a job would. */
-export async function registerSpreadModel(
-  { registry, store, dir }: { registry: ModelRegistry; store: ArtifactStore; dir: string },
+export function registerSpreadModel(
+  stores: Parameters<typeof registerModel>[0],
   spec: ModelSpec,
   id: string,
   seed: number,
 ): Promise<LayersModel> {
-  const model = createModel(spec, { seed });
-  spreadBatchNorm(model, seed);
-  const saved = await saveModelDir(dir, `${id}-checkpoint`, {
-    artifacts: await exportModel(model),
-    meta: { seed },
-  });
-  const stored = await store.putModel(id, saved);
-  await registry.register({
-    id,
-    jobId: id,
-    spec,
-    metrics: {},
-    classNames: [...CLASS_NAMES],
-    artifact: id,
-    sha256: stored.sha256,
-    backend: 'wasm',
-  });
-  return model;
+  return registerModel(stores, spec, id, seed, (model) => spreadBatchNorm(model, seed));
 }

@@ -7,14 +7,19 @@ import type { ArtifactStore } from '../../src/store/artifact-store.js';
 import { saveModelDir } from '../../src/store/checkpoints.js';
 import type { ModelRegistry } from '../../src/store/model-registry.js';
 
-/** A real (untrained, seeded) model, saved, stored and registered as a training job would. */
+/**
+ * A real (untrained, seeded) model, saved, stored and registered as a training job would;
+ * `prepare` may change its weights before it is saved.
+ */
 export async function registerModel(
   { registry, store, dir }: { registry: ModelRegistry; store: ArtifactStore; dir: string },
   spec: ModelSpec,
   id: string,
   seed: number,
+  prepare?: (model: LayersModel) => void,
 ): Promise<LayersModel> {
   const model = createModel(spec, { seed });
+  prepare?.(model);
   const saved = await saveModelDir(dir, `${id}-checkpoint`, {
     artifacts: await exportModel(model),
     meta: { seed },
