@@ -43,6 +43,8 @@ export class ApiError extends Error {
   readonly code: ApiErrorCode;
   readonly statusCode: number;
   readonly details: ErrorDetail[] | undefined;
+  /** Sent as `Retry-After` when set: how long the client should wait before it asks again. */
+  retryAfterSeconds: number | undefined;
 
   constructor(code: ApiErrorCode, message?: string, details?: ErrorDetail[]) {
     const [statusCode, defaultMessage] = declarations[code];

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { answerFor, RETRY_AFTER_SECONDS } from './plugins/error-handler.js';
+import { answerFor } from './plugins/error-handler.js';
 
 /**
  * Errors of the standard inference protocols' routes in those protocols' own body,
@@ -10,10 +10,7 @@ import { answerFor, RETRY_AFTER_SECONDS } from './plugins/error-handler.js';
  */
 export function useProtocolErrors(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
-    const response = answerFor(error, request);
-    if (response.statusCode === 503 && !reply.hasHeader('retry-after')) {
-      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-    }
+    const response = answerFor(error, request, reply);
     // Serialized here: the statuses hooks add (401, 403, 429) are documented on every route
     // with tailor's body by the auth and rate-limit plugins unless the route declares them.
     return reply

@@ -18,10 +18,17 @@ export class ExplorationError extends Error {
   override readonly name = 'ExplorationError';
   readonly code: ExplorationErrorCode;
   readonly statusCode: number;
+  /** How long a client should wait before it asks again, where waiting helps. */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(code: ExplorationErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: ExplorationErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
     super(message, options);
     this.code = code;
     this.statusCode = STATUS[code];
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 }

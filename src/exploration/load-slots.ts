@@ -45,5 +45,6 @@ export function busy(slots: number, waiting: number): ExplorationError {
   return new ExplorationError(
     'EXPLORATION_BUSY',
     `the server is already loading ${slots + waiting} data set splits (${slots} at a time, ${waiting} waiting); retry in ${BUSY_RETRY_AFTER_SECONDS} s, or ask for a split already loaded`,
+    { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS },
   );
 }

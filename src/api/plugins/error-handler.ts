@@ -17,7 +17,9 @@ const errorHandler: FastifyPluginAsync = async (app) => {
   // Routes reference the body with `errorResponses(...)`; see schemas/error.ts.
   app.addSchema(ErrorBody);
 
-  app.setErrorHandler((error, request, reply) => send(request, reply, answerFor(error, request)));
+  app.setErrorHandler((error, request, reply) =>
+    send(request, reply, answerFor(error, request, reply)),
+  );
 
   // Every route of the app, to tell a path that exists but not with this method.
   const routes = new RouteMethods();
@@ -43,9 +45,27 @@ const errorHandler: FastifyPluginAsync = async (app) => {
   });
 };
 
-/** The answer a client gets for an error, logged: as a fault of ours (5xx) or a refusal. */
-export function answerFor(error: unknown, request: FastifyRequest): ErrorResponse {
+/**
+ * The answer a client gets for an error, logged: as a fault of ours (5xx) or a refusal. A
+ * `Retry-After` goes with it when the error names its own wait (`retryAfterSeconds`), and on
+ * every 503, where a retry is the advice.
+ */
+export function answerFor(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): ErrorResponse {
   const response = toErrorResponse(explained(error, request));
+  const own = (error as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  const wait =
+    typeof own === 'number' && Number.isInteger(own) && own > 0
+      ? own
+      : response.statusCode === 503
+        ? RETRY_AFTER_SECONDS
+        : undefined;
+  if (wait !== undefined && !reply.hasHeader('retry-after')) {
+    reply.header('retry-after', String(wait));
+  }
   if (response.statusCode >= 500) {
     request.log.error({ err: error }, 'request failed');
   } else {
@@ -111,9 +131,6 @@ export const RETRY_AFTER_SECONDS = 5;
 
 function send(request: FastifyRequest, reply: FastifyReply, response: ErrorResponse) {
   const { statusCode, ...error } = response;
-  if (statusCode === 503 && !reply.hasHeader('retry-after')) {
-    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
-  }
   const body: ErrorBody = { error: { ...error, requestId: request.id } };
   return reply.code(statusCode).type('application/json; charset=utf-8').send(body);
 }

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DataSourceError, locateFashionMnist } from '../../data/index.js';
 import { ExplorationError } from '../../exploration/errors.js';
 import { firstRowsPerClass, renderGrid, scaledImage } from '../../exploration/image-grid.js';
-import { BUSY_RETRY_AFTER_SECONDS } from '../../exploration/load-slots.js';
 import { loadSplits } from '../../exploration/load-splits.js';
 import { encodeGrayPng } from '../../exploration/png.js';
 import { SplitCache, type SplitCacheOptions } from '../../exploration/split-cache.js';
@@ -66,13 +65,6 @@ const datasetExploration: FastifyPluginAsyncTypebox<DatasetExplorationOptions> =
     async (id, testPerClass) => loadSplits(await sourceOf(id), testPerClass),
     opts.cache,
   );
-  // onError may add headers before the app's error handler answers (applies to these routes).
-  app.addHook('onError', async (_request, reply, error) => {
-    if (error instanceof ExplorationError && error.code === 'EXPLORATION_BUSY') {
-      reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
-    }
-  });
-
   app.get(
     '/v1/datasets/:id/stats',
     {

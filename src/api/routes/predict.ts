@@ -3,7 +3,7 @@ import {
   type FastifyPluginAsyncTypebox,
   TypeBoxValidatorCompiler,
 } from '@fastify/type-provider-typebox';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { DecoderBusyError, ImageDecoder } from '../../inference/image-decoder.js';
 import { decodeInstances, parseInvertOption } from '../../inference/instances.js';
 import type { InvertOption } from '../../inference/polarity.js';
@@ -51,7 +51,7 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
     return service;
   };
 
-  const classify = async (request: FastifyRequest, reply: FastifyReply, model: string) => {
+  const classify = async (request: FastifyRequest, model: string) => {
     const service = predictor();
     // Fastify also parses text/plain, which is neither of the bodies this route takes.
     const type = request.mediaType;
@@ -61,7 +61,7 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
         `content type '${type}' is not accepted; send ${JSON_TYPE} or ${MULTIPART}`,
       );
     }
-    const { inputs, explain } = await whenDecoderFree(reply, () =>
+    const { inputs, explain } = await whenDecoderFree(() =>
       type === MULTIPART
         ? readUploads(request, decoder)
         : decodeInstances(request.body, decoder).then((decoded) => ({
@@ -86,7 +86,7 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
         response: responses,
       },
     },
-    async (request, reply) => classify(request, reply, request.params.id),
+    async (request) => classify(request, request.params.id),
   );
 
   app.post(
@@ -101,18 +101,19 @@ const predict: FastifyPluginAsyncTypebox = async (app) => {
         response: responses,
       },
     },
-    async (request, reply) => classify(request, reply, DEFAULT_ALIAS),
+    async (request) => classify(request, DEFAULT_ALIAS),
   );
 };
 
 /** A full decoding queue answers 503 with `Retry-After`: the request is fine, try it later. */
-async function whenDecoderFree<T>(reply: FastifyReply, decode: () => Promise<T>): Promise<T> {
+async function whenDecoderFree<T>(decode: () => Promise<T>): Promise<T> {
   try {
     return await decode();
   } catch (err) {
     if (!(err instanceof DecoderBusyError)) throw err;
-    reply.header('retry-after', String(err.retryAfterSeconds));
-    throw new ApiError('SERVICE_UNAVAILABLE', err.message);
+    const unavailable = new ApiError('SERVICE_UNAVAILABLE', err.message);
+    unavailable.retryAfterSeconds = err.retryAfterSeconds;
+    throw unavailable;
   }
 }
 
