@@ -4,6 +4,7 @@ import type { ExportErrorCode } from '../export/errors.js';
 import type { InputErrorCode } from '../inference/errors.js';
 import type { PredictorClosedError } from '../inference/predictor-pool.js';
 import type { JobsError } from '../jobs/training-jobs.js';
+import type { CursorError } from '../redis/creation-index.js';
 import type {
   DatasetError,
   DatasetQuotaError,
@@ -53,6 +54,8 @@ const PASSED_THROUGH = [
   'INVALID_ID',
   'INVALID_ARGUMENT',
   'CONFLICT',
+  // Lists
+  'INVALID_CURSOR',
 ] as const;
 
 /** Every coded error of the layers below that a route can let through. */
@@ -68,7 +71,8 @@ type LowerLayerCode =
   | ExportErrorCode
   | PromotionRefusedError['code']
   | AliasNameTakenError['code']
-  | Exclude<StoreErrorCode, 'INTEGRITY'>;
+  | Exclude<StoreErrorCode, 'INTEGRITY'>
+  | CursorError['code'];
 
 // A code added below without a line above fails the type check here.
 type Unlisted = Exclude<LowerLayerCode, ApiErrorCode | (typeof PASSED_THROUGH)[number]>;

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { TERMINAL_STATUSES, type TrainingJobView } from '../jobs/job-view.js';
+import { TERMINAL_STATUSES } from '../jobs/job-status.js';
+import type { TrainingJobView } from '../jobs/job-view.js';
 import type { JobReading } from './job-watchers.js';
 import { REQUEST_ID_HEADER } from './plugins/request-id.js';
 

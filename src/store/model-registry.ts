@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { CursorError } from '../redis/creation-index.js';
 import { assertId, type IdKind } from './ids.js';
 import { StoreError } from './store-errors.js';
 
@@ -232,7 +233,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     }
     const { cursor } = listOptions;
     if (cursor !== undefined && !CURSOR.test(cursor)) {
-      throw new StoreError('INVALID_ARGUMENT', 'cursor must be a nextCursor returned by list');
+      throw new CursorError('cursor must be a nextCursor returned by the same list');
     }
     // A version cursor, unlike an offset, does not shift when newer models arrive.
     const max = cursor === undefined ? '+inf' : `(${cursor}`;

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FlowProducer, Job, JobState, Queue } from 'bullmq';
+import { indexOfQueue } from '../jobs/job-index.js';
+import { fillIndex, pageIndex } from '../jobs/job-pages.js';
 import type { TrainingJobView } from '../jobs/job-view.js';
 import { TRAINING_QUEUE } from '../jobs/queue.js';
 import { InvalidJobError, type TrainingJobData, toJobData } from '../jobs/training-job.js';
@@ -18,6 +20,7 @@ import { DEFAULT_TRIALS, earlyStoppingOf, type TuningRequest } from './tuning-re
 import { type TuningJobData, type TuningResult, toTuningView } from './tuning-view.js';
 
 const RETENTION = { age: 30 * 24 * 3600 };
+const TUNING_TYPES = ['waiting-children', 'waiting', 'active', 'completed', 'failed'] as const;
 const TUNING_ID = /^tune-[a-f0-9]{12}$/;
 
 /**
@@ -36,6 +39,7 @@ export function createTuningJobs(options: {
 }) {
   const { flows, queue, trainingJobs } = options;
   const available = queueCalls(options.redisReady ?? (() => true));
+  const tuningIndex = indexOfQueue(queue);
   const datasetExists = options.datasetExists ?? (async (id) => id === 'fashion-mnist');
 
   const view = async (job: Job<TuningJobData, TuningResult>) => {
@@ -118,7 +122,7 @@ export function createTuningJobs(options: {
         deadline,
         trials: trials.map(({ trial, params, jobId }) => ({ trial, params, jobId })),
       };
-      await available(() =>
+      const flow = await available(() =>
         flows.add({
           name: 'tune',
           queueName: TUNING_QUEUE,
@@ -140,6 +144,9 @@ export function createTuningJobs(options: {
           })),
         }),
       );
+      // The trials are listed with every training job, the search with the tuning jobs.
+      for (const child of flow.children ?? []) await trainingJobs.recordQueued(child.job);
+      await available(() => tuningIndex.add(id, flow.job.timestamp));
       return this.get(id);
     },
 
@@ -149,12 +156,20 @@ export function createTuningJobs(options: {
       return view(job as Job<TuningJobData, TuningResult>);
     },
 
-    async list({ limit, offset }: { limit: number; offset: number }) {
-      const types = ['waiting-children', 'waiting', 'active', 'completed', 'failed'] as const;
-      const jobs = await available(() => queue.getJobs([...types], offset, offset + limit - 1));
-      const items = await Promise.all(jobs.map((j) => view(j as Job<TuningJobData, TuningResult>)));
-      const total = await available(() => queue.getJobCountByTypes(...types));
-      return { items, total, limit, offset };
+    /** A page of tuning jobs, newest first (see job-index.ts). */
+    async list({ limit, cursor }: { limit: number; cursor?: string }) {
+      return available(async () => {
+        await fillIndex(tuningIndex, queue, TUNING_TYPES, (job) =>
+          tuningIndex.add(String(job.id), job.timestamp),
+        );
+        const load = async (id: string) => {
+          const job = await queue.getJob(id);
+          return job ? view(job as Job<TuningJobData, TuningResult>) : undefined;
+        };
+        // Unfiltered: no status is ever asked of an item.
+        const page = await pageIndex(tuningIndex, { limit, cursor }, load, () => 'queued');
+        return { ...page, limit };
+      });
     },
   };
 }

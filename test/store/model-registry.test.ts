@@ -110,9 +110,12 @@ describe('model registry', () => {
 
   it('rejects bad list options', async () => {
     const { registry } = newRegistry();
-    for (const options of [{ limit: 0 }, { limit: 1001 }, { limit: 1.5 }, { cursor: 'abc' }]) {
+    for (const options of [{ limit: 0 }, { limit: 1001 }, { limit: 1.5 }]) {
       await expect(registry.list(options)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     }
+    await expect(registry.list({ cursor: 'abc' })).rejects.toMatchObject({
+      code: 'INVALID_CURSOR',
+    });
   });
 
   it('sets, reads and removes aliases', async () => {

@@ -15,6 +15,7 @@ import {
   IDX_PARTS,
   isDatasetPart,
 } from '../../store/dataset-store.js';
+import { pageArray } from '../array-pages.js';
 import { ApiError } from '../errors.js';
 import {
   BUILT_IN_DATASET,
@@ -23,6 +24,7 @@ import {
   DatasetBody,
   DatasetIdParams,
   DatasetList,
+  ListDatasetsQuery,
   MULTIPART,
 } from '../schemas/datasets.js';
 import { errorResponses } from '../schemas/error.js';
@@ -102,12 +104,14 @@ const datasets: FastifyPluginAsyncTypebox<DatasetRoutesOptions> = async (app, op
       schema: {
         tags: ['datasets'],
         summary: 'Data sets: the built-in Fashion-MNIST, then uploads newest first',
-        response: { 200: DatasetList, ...errorResponses(500) },
+        querystring: ListDatasetsQuery,
+        response: { 200: DatasetList, ...errorResponses(400, 500) },
       },
     },
-    async () => {
+    async (request) => {
       const uploaded = opts.store ? await opts.store.list() : [];
-      return { items: [await builtIn(), ...uploaded.map(view)] };
+      const all = [await builtIn(), ...uploaded.map(view)];
+      return pageArray(all, listKey, LIST_KEY, request.query);
     },
   );
 
@@ -260,3 +264,15 @@ function uploadError(err: unknown, fileSize: number): unknown {
 }
 
 export default datasets;
+
+/**
+ * Where a data set sorts in the list: the built-in one first, then uploads newest first
+ * (the time counted down from year 2286, so that newer sorts lower), ties by id.
+ */
+const LIST_KEY = /^(0|1\.\d{14}\.[A-Za-z0-9_-]{1,64})$/;
+
+function listKey(dataset: { id: string; createdAt?: string | null }): string {
+  if (dataset.id === BUILT_IN_DATASET) return '0';
+  const left = 1e13 - Date.parse(dataset.createdAt ?? '');
+  return `1.${String(left).padStart(14, '0')}.${dataset.id}`;
+}
