@@ -50,7 +50,6 @@ export interface ModelEvaluatorOptions {
 /** A request the model and data set cannot satisfy; `code` is part of the API contract. */
 export class EvaluationError extends Error {
   override readonly name = 'EvaluationError';
-  readonly statusCode = 400;
 
   constructor(
     readonly code: 'UNKNOWN_DATASET' | 'DATASET_MISMATCH',

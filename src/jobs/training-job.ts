@@ -69,9 +69,13 @@ export interface TrialOf {
 
 /** A request that passed the schema but not the deeper checks (the model spec). */
 export class InvalidJobError extends Error {
-  readonly statusCode = 400;
   constructor(
-    readonly code: string,
+    readonly code:
+      | 'UNKNOWN_DATASET'
+      | 'DATASET_MISMATCH'
+      | 'MODEL_TOO_LARGE'
+      | 'INVALID_MODEL'
+      | 'INVALID_SEARCH_SPACE',
     message: string,
   ) {
     super(message);

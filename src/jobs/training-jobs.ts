@@ -24,7 +24,7 @@ import {
   toJobData,
 } from './training-job.js';
 
-/** A 4xx/5xx the API maps by code; declared here, where the condition is known. */
+/** A job request that cannot be done; the API maps its code to a status (api/error-codes.ts). */
 export class JobsError extends Error {
   constructor(
     readonly code:
@@ -33,7 +33,6 @@ export class JobsError extends Error {
       | 'IDEMPOTENCY_KEY_REUSED'
       | 'INVALID_IDEMPOTENCY_KEY'
       | 'JOB_FINISHED',
-    readonly statusCode: number,
     message: string,
   ) {
     super(message);
@@ -50,7 +49,6 @@ export function idempotentJobId(key: string): string {
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new JobsError(
       'INVALID_IDEMPOTENCY_KEY',
-      400,
       'Idempotency-Key must be 1-255 printable ASCII characters without spaces',
     );
   }
@@ -164,7 +162,7 @@ export function createTrainingJobs(
   };
   const find = async (id: string) => {
     const job = JOB_ID.test(id) ? await available(() => queue.getJob(id)) : undefined;
-    if (!job) throw new JobsError('JOB_NOT_FOUND', 404, `no training job with id '${id}'`);
+    if (!job) throw new JobsError('JOB_NOT_FOUND', `no training job with id '${id}'`);
     return job;
   };
   return {
@@ -189,11 +187,10 @@ export function createTrainingJobs(
       await indexed(await available(() => enqueueTraining(queue, data, jobId)));
       // add() answers with the data it was given; the stored job shows what the key first made.
       const stored = await available(() => queue.getJob(jobId));
-      if (!stored) throw new JobsError('JOB_NOT_FOUND', 404, `job '${jobId}' vanished`);
+      if (!stored) throw new JobsError('JOB_NOT_FOUND', `job '${jobId}' vanished`);
       if (!isDeepStrictEqual(stored.data, data)) {
         throw new JobsError(
           'IDEMPOTENCY_KEY_REUSED',
-          409,
           'this Idempotency-Key was used for a different request; use a new key for a new job',
         );
       }
@@ -214,7 +211,6 @@ export function createTrainingJobs(
       if (TERMINAL_STATUSES.includes(current.status) && !current.cancelRequestedAt) {
         throw new JobsError(
           'JOB_FINISHED',
-          409,
           `training job '${id}' has already ended as ${current.status}; there is nothing to cancel`,
         );
       }
@@ -272,9 +268,5 @@ export function queueCalls(redisReady: () => boolean) {
 }
 
 function unavailable(): JobsError {
-  return new JobsError(
-    'QUEUE_UNAVAILABLE',
-    503,
-    'the job queue (Redis) is unavailable; retry later',
-  );
+  return new JobsError('QUEUE_UNAVAILABLE', 'the job queue (Redis) is unavailable; retry later');
 }

@@ -17,7 +17,6 @@ export interface IndexSlice {
 /** A cursor a caller cannot have got from a list; the API answers it with a 400. */
 export class CursorError extends Error {
   readonly code = 'INVALID_CURSOR';
-  readonly statusCode = 400;
 }
 
 const CURSOR_BODY = /^(\d{1,15})\.([A-Za-z0-9_-]{1,64})$/;

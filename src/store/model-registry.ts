@@ -72,7 +72,6 @@ export interface Promotion {
 export class PromotionRefusedError extends Error {
   override readonly name = 'PromotionRefusedError';
   readonly code = 'PROMOTION_REFUSED';
-  readonly statusCode = 409;
 
   constructor(
     readonly alias: string,
@@ -93,7 +92,6 @@ export class PromotionRefusedError extends Error {
 export class AliasNameTakenError extends Error {
   override readonly name = 'AliasNameTakenError';
   readonly code = 'ALIAS_NAME_TAKEN';
-  readonly statusCode = 409;
 
   constructor(readonly alias: string) {
     super(`'${alias}' is a model id and cannot be an alias name; choose another name`);

@@ -152,7 +152,7 @@ export function createTuningJobs(options: {
 
     async get(id: string) {
       const job = TUNING_ID.test(id) ? await available(() => queue.getJob(id)) : undefined;
-      if (!job) throw new JobsError('JOB_NOT_FOUND', 404, `no tuning job with id '${id}'`);
+      if (!job) throw new JobsError('JOB_NOT_FOUND', `no tuning job with id '${id}'`);
       return view(job as Job<TuningJobData, TuningResult>);
     },
 

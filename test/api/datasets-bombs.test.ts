@@ -207,7 +207,12 @@ describe('an upload cut off by a kill', () => {
     upload.write(csvText(small.train));
     const staged = async () =>
       (await readdir(root).catch(() => [])).filter((n) => n.startsWith('.tmp-upload-'));
-    while ((await staged()).length === 0) await new Promise((r) => setTimeout(r, 20));
+    // The staging directory comes a moment before the file inside it: wait for both.
+    const writing = async () => {
+      const [dir] = await staged();
+      return dir !== undefined && (await readdir(join(root, dir))).includes('train.csv');
+    };
+    while (!(await writing())) await new Promise((r) => setTimeout(r, 20));
 
     await first.stop('SIGKILL');
     upload.destroy();

@@ -16,6 +16,7 @@ import {
   isDatasetPart,
 } from '../../store/dataset-store.js';
 import { pageArray } from '../array-pages.js';
+import { carriesAnswer } from '../error-codes.js';
 import { ApiError } from '../errors.js';
 import {
   BUILT_IN_DATASET,
@@ -239,7 +240,7 @@ function parseName(value: unknown): string {
  * malformed form. Errors with a `syscall` are our disk failing and stay 500s.
  */
 function uploadError(err: unknown, fileSize: number): unknown {
-  const { code, statusCode, syscall } = (err ?? {}) as Record<string, unknown>;
+  const { code, syscall } = (err ?? {}) as Record<string, unknown>;
   switch (code) {
     case 'FST_REQ_FILE_TOO_LARGE':
       return new ApiError(
@@ -255,7 +256,7 @@ function uploadError(err: unknown, fileSize: number): unknown {
     case 'FST_PARTS_LIMIT':
       return new ApiError('PAYLOAD_TOO_LARGE', "too many form fields; only 'name' is read");
     default:
-      if (typeof statusCode === 'number' || syscall !== undefined) return err;
+      if (carriesAnswer(err) || syscall !== undefined) return err;
       return new ApiError(
         'BAD_REQUEST',
         `the multipart form is malformed (${err instanceof Error ? err.message.slice(0, 200) : 'unreadable'}); send ${MULTIPART} with a boundary and whole parts`,
