@@ -102,6 +102,7 @@ describe('promote', () => {
     const missing = await rejection(registry.promote('prod', 'nope'), StoreError);
     expect(missing.code).toBe('NOT_FOUND');
     const taken = await rejection(registry.promote('m', 'm'), AliasNameTakenError);
+    expect(taken.code).toBe('ALIAS_NAME_TAKEN');
     expect(await registry.listAliases()).toEqual([]);
   });
 
