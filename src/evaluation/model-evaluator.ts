@@ -1,7 +1,6 @@
-import { balancedSubset, DataSplitError } from '../data/index.js';
+import { BUILT_IN_DATASET, balancedSubset, DataSplitError } from '../data/index.js';
 import type { Predictor } from '../inference/predictor.js';
 import { type Evaluation, evaluate } from '../ml/evaluate.js';
-import { BUILT_IN_DATASET } from '../store/dataset-store.js';
 import type { ModelRegistry, ModelVersion } from '../store/model-registry.js';
 import type { SplitOptions } from '../training/data-source.js';
 import type { EvaluationSets, EvaluationSplit } from './evaluation-sets.js';

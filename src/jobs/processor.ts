@@ -5,9 +5,9 @@ import { DataFormatError, DataSplitError } from '../data/index.js';
 import { SpecError } from '../ml/spec.js';
 import { createFileArtifactStore } from '../store/artifact-store.js';
 import { CheckpointOwnerError } from '../store/checkpoints.js';
-import { BUILT_IN_DATASET, createDatasetStore, datasetDir } from '../store/dataset-store.js';
+import { createDatasetStore, datasetDir } from '../store/dataset-store.js';
 import { createModelRegistry, type ModelRegistry } from '../store/model-registry.js';
-import type { DataSource } from '../training/data-source.js';
+import { type DataSource, datasetSource } from '../training/data-source.js';
 import { runTraining, type TrainingRunResult } from '../training/run.js';
 import { batchGateWaiter } from './batch-gate.js';
 import { childConnection } from './connection.js';
@@ -174,10 +174,13 @@ async function unrecoverableOnBadData<T>(run: () => Promise<T>): Promise<T> {
 
 /** The built-in Fashion-MNIST, or an uploaded data set; a missing one fails the job for good. */
 async function dataSource(config: Config, id: string): Promise<DataSource> {
-  if (id === BUILT_IN_DATASET)
-    return { kind: 'fashion-mnist', dataDir: config.dataDir, download: true };
+  const store = createDatasetStore(datasetDir(config));
   try {
-    return await createDatasetStore(datasetDir(config)).source(id);
+    return await datasetSource(id, {
+      dataDir: config.dataDir,
+      download: true,
+      uploaded: store.source,
+    });
   } catch (err) {
     throw new UnrecoverableError(`dataset '${id}': ${(err as Error).message}`);
   }

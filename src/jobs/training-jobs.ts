@@ -2,12 +2,12 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Job, JobState, JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { NUM_CLASSES } from '../data/index.js';
+import { BUILT_IN_DATASET, NUM_CLASSES } from '../data/index.js';
 import type { ModelSpec } from '../ml/spec.js';
 import { checkSpecBudget, DEFAULT_SPEC_LIMITS, type SpecLimits } from '../ml/spec-budget.js';
 import { checkSpecFits, type DatasetShape } from '../ml/spec-fit.js';
 import { isRedisUnavailable } from '../redis/connection-errors.js';
-import { BUILT_IN_DATASET, type DatasetStore } from '../store/dataset-store.js';
+import type { DatasetStore } from '../store/dataset-store.js';
 import { StoreError } from '../store/store-errors.js';
 import { cancelRequests } from './cancel-requests.js';
 import { indexOfQueue } from './job-index.js';
@@ -107,7 +107,7 @@ export type ListOptions = PageRequest;
 export function createTrainingJobs(
   queue: Queue<TrainingJobData>,
   redisReady: () => boolean,
-  datasetExists: (id: string) => Promise<boolean> = async (id) => id === 'fashion-mnist',
+  datasetExists: (id: string) => Promise<boolean> = async (id) => id === BUILT_IN_DATASET,
   /** The queue's Redis, for cancel requests; without it jobs cannot be cancelled. */
   redis?: Redis,
   admission: AdmissionOptions = {},

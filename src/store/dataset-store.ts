@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  BUILT_IN_DATASET,
   DataFormatError,
   type DataLimits,
   type DataSummary,
@@ -362,5 +363,3 @@ export function datasetExists(store: DatasetStore): (id: string) => Promise<bool
     }
   };
 }
-
-export const BUILT_IN_DATASET = 'fashion-mnist';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FlowProducer, Job, JobState, Queue } from 'bullmq';
+import { BUILT_IN_DATASET } from '../data/index.js';
 import { indexOfQueue } from '../jobs/job-index.js';
 import { fillIndex, pageIndex } from '../jobs/job-pages.js';
 import type { TrainingJobView } from '../jobs/job-view.js';
@@ -40,7 +41,7 @@ export function createTuningJobs(options: {
   const { flows, queue, trainingJobs } = options;
   const available = queueCalls(options.redisReady ?? (() => true));
   const tuningIndex = indexOfQueue(queue);
-  const datasetExists = options.datasetExists ?? (async (id) => id === 'fashion-mnist');
+  const datasetExists = options.datasetExists ?? (async (id) => id === BUILT_IN_DATASET);
 
   const view = async (job: Job<TuningJobData, TuningResult>) => {
     const [state, trials] = await Promise.all([
@@ -67,7 +68,7 @@ export function createTuningJobs(options: {
       } catch (err) {
         throw new InvalidJobError('INVALID_SEARCH_SPACE', (err as Error).message);
       }
-      const dataset = request.dataset ?? 'fashion-mnist';
+      const dataset = request.dataset ?? BUILT_IN_DATASET;
       if (!(await datasetExists(dataset))) {
         throw new InvalidJobError(
           'UNKNOWN_DATASET',

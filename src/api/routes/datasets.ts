@@ -4,7 +4,12 @@ import {
   TypeBoxValidatorCompiler,
 } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { DataSourceError, locateFashionMnist, NUM_CLASSES } from '../../data/index.js';
+import {
+  BUILT_IN_DATASET,
+  DataSourceError,
+  locateFashionMnist,
+  NUM_CLASSES,
+} from '../../data/index.js';
 import {
   CSV_PARTS,
   type DatasetMeta,
@@ -19,7 +24,6 @@ import { pageArray } from '../array-pages.js';
 import { carriesAnswer } from '../error-codes.js';
 import { ApiError } from '../errors.js';
 import {
-  BUILT_IN_DATASET,
   DATASET_UPLOAD_LIMITS,
   Dataset,
   DatasetBody,

@@ -9,8 +9,6 @@ export const DATASET_UPLOAD_LIMITS = {
   fields: 4,
 } as const;
 
-export const BUILT_IN_DATASET = 'fashion-mnist';
-
 const SetStats = Type.Object(
   {
     count: Type.Integer({ minimum: 0 }),
