@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { readConfig } from '../config.js';
+import type { DataSource } from '../data/data-source.js';
 import {
   BACKENDS,
   type BackendChoice,
@@ -9,7 +10,6 @@ import {
 import { OPTIMIZERS } from '../ml/optimizer.js';
 import type { BatchProgress } from '../ml/train.js';
 import { TRAINING_DEFAULTS } from '../ml/training-defaults.js';
-import type { DataSource } from '../training/data-source.js';
 import { runTraining } from '../training/run.js';
 import {
   choiceOption,

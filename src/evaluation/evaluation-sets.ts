@@ -1,6 +1,6 @@
+import { datasetSource, loadTrainingData, type SplitOptions } from '../data/data-source.js';
 import type { LabelledImageSet } from '../data/types.js';
 import type { DatasetStore } from '../store/dataset-store.js';
-import { datasetSource, loadTrainingData, type SplitOptions } from '../training/data-source.js';
 
 export type EvaluationSplit = 'test' | 'val' | 'train';
 

@@ -1,8 +1,8 @@
+import type { SplitOptions } from '../data/data-source.js';
 import { BUILT_IN_DATASET, balancedSubset, DataSplitError } from '../data/index.js';
 import type { Predictor } from '../inference/predictor.js';
 import { type Evaluation, evaluate } from '../ml/evaluate.js';
 import type { ModelRegistry, ModelVersion } from '../store/model-registry.js';
-import type { SplitOptions } from '../training/data-source.js';
 import type { EvaluationSets, EvaluationSplit } from './evaluation-sets.js';
 import { predictSet } from './predict-set.js';
 

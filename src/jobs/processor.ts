@@ -1,13 +1,13 @@
 import { join } from 'node:path';
 import { type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
 import { type Config, readConfig } from '../config.js';
+import { type DataSource, datasetSource } from '../data/data-source.js';
 import { DataFormatError, DataSplitError } from '../data/index.js';
 import { SpecError } from '../ml/spec.js';
 import { createFileArtifactStore } from '../store/artifact-store.js';
 import { CheckpointOwnerError } from '../store/checkpoints.js';
 import { createDatasetStore, datasetDir } from '../store/dataset-store.js';
 import { createModelRegistry, type ModelRegistry } from '../store/model-registry.js';
-import { type DataSource, datasetSource } from '../training/data-source.js';
 import { runTraining, type TrainingRunResult } from '../training/run.js';
 import { batchGateWaiter } from './batch-gate.js';
 import { childConnection } from './connection.js';

@@ -4,6 +4,7 @@ import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { DataSource } from '../data/data-source.js';
 import {
   BUILT_IN_DATASET,
   DataFormatError,
@@ -11,7 +12,6 @@ import {
   type DataSummary,
   UPLOAD_DATA_LIMITS,
 } from '../data/index.js';
-import type { DataSource } from '../training/data-source.js';
 import { fsyncPath, writeFileAtomic } from './atomic.js';
 import { DatasetError, DatasetQuotaError, DatasetTooLargeError } from './dataset-errors.js';
 import { validateUpload } from './dataset-validation.js';

@@ -1,10 +1,10 @@
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { loadTrainingData } from '../../src/data/data-source.js';
 import { countPerClass, type LabelledImageSet } from '../../src/data/index.js';
 import { createDatasetStore, DatasetError } from '../../src/store/dataset-store.js';
 import { StoreError } from '../../src/store/store-errors.js';
-import { loadTrainingData } from '../../src/training/data-source.js';
 import { gzip } from '../data/support/idx-bytes.js';
 import { useTempDirs } from '../data/support/temp-dir.js';
 import { csvText, firstRealImages, idxOf } from '../support/dataset-files.js';

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { type DataSource, datasetSource } from '../../data/data-source.js';
 import { BUILT_IN_DATASET, DataSourceError, locateFashionMnist } from '../../data/index.js';
 import { ExplorationError } from '../../exploration/errors.js';
 import { firstRowsPerClass, renderGrid, scaledImage } from '../../exploration/image-grid.js';
@@ -6,7 +7,6 @@ import { loadSplits } from '../../exploration/load-splits.js';
 import { encodeGrayPng } from '../../exploration/png.js';
 import { SplitCache, type SplitCacheOptions } from '../../exploration/split-cache.js';
 import type { DatasetStore } from '../../store/dataset-store.js';
-import { type DataSource, datasetSource } from '../../training/data-source.js';
 import { ApiError } from '../errors.js';
 import {
   DatasetStats,

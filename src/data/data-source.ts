@@ -7,7 +7,7 @@ import {
   readIdxPair,
   type SeedSplit,
   seedSplit,
-} from '../data/index.js';
+} from './index.js';
 
 /** Where training data comes from: the built-in Fashion-MNIST, or files in IDX or CSV form. */
 export type DataSource =
