@@ -85,7 +85,7 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   app.register(etag);
   // Before swagger and the routes: both plugins apply to routes through onRoute hooks.
   app.register(auth, { apiKeys: appDeps.auth?.apiKeys ?? [], host: appDeps.auth?.host });
-  app.register(rateLimits, { limits: appDeps.auth?.rateLimits });
+  app.register(rateLimits, { limits: appDeps.auth?.rateLimits, store: appDeps.rateLimitStore });
   app.register(metrics, { sources: appDeps.metrics });
   app.register(swagger, { version: appDeps.version });
   // Routes: one plugin per resource, registered after swagger so the document includes them.

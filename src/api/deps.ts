@@ -7,6 +7,7 @@ import type { ModelRegistry } from '../store/model-registry.js';
 import type { TuningJobs } from '../tuning/tuning-jobs.js';
 import type { AuthConfig } from './auth-keys.js';
 import type { MetricsSources } from './plugins/metrics.js';
+import type { RateLimitStore } from './plugins/rate-limit-store.js';
 import type { DatasetRoutesOptions } from './routes/datasets.js';
 
 /** Outcome of one readiness check; `detail` says why a check is not ok. */
@@ -42,6 +43,8 @@ export interface AppDeps {
   datasetRoutes?: Pick<DatasetRoutesOptions, 'limits' | 'systemDirs'>;
   /** API keys and per-key rate limits (docs/security.md); absent: no keys and no limits. */
   auth?: AuthSettings;
+  /** Where the rate limits count (Redis, shared by API replicas); absent: this process' memory. */
+  rateLimitStore?: RateLimitStore;
   /** The process' metrics and the queues `/metrics` reads; absent: the HTTP metrics alone. */
   metrics?: MetricsSources;
   /** CORS origins (absent or empty: CORS off) and response compression (default on). */

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import type { AppDeps } from '../api/deps.js';
 import { createMetricsRegistry } from '../api/plugins/metrics.js';
 import { predictionMetrics } from '../api/plugins/prediction-metrics.js';
+import { RATE_WINDOW_MS } from '../api/plugins/rate-limit.js';
+import { redisRateLimitStore } from '../api/plugins/redis-rate-limit-store.js';
 import type { Config } from '../config.js';
 import { createPredictorPool, type PredictorPool } from '../inference/predictor-pool.js';
 import { apiConnection } from '../jobs/connection.js';
@@ -63,6 +65,12 @@ export function createApiServices(config: Config, redisUrl: string, version: str
     predictor,
     imageDecoding: config.imageDecoding,
     auth: { ...config.auth, host: config.host },
+    // In Redis, so that every API process of the deployment counts against one limit.
+    rateLimitStore: redisRateLimitStore({
+      redis,
+      prefix: config.queuePrefix,
+      windowMs: RATE_WINDOW_MS,
+    }),
     http: config.http,
     metrics: {
       registry: metricsRegistry,
