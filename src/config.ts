@@ -69,6 +69,15 @@ export interface Config {
   specLimits: SpecLimits;
   /** Browser access and response compression (docs/deployment.md). */
   http: HttpConfig;
+  /** OpenTelemetry tracing, on when an OTLP endpoint is set (docs/deployment.md, Tracing). */
+  tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  /** Where spans are sent: an OTLP/HTTP traces URL, e.g. `http://collector:4318/v1/traces`. */
+  tracesUrl: string;
+  /** `OTEL_SERVICE_NAME`; unset: `tailor-api`, `tailor-worker` or `tailor` by process. */
+  serviceName: string | undefined;
 }
 
 export interface HttpConfig {
@@ -142,7 +151,38 @@ export function readConfig(env: Env = process.env): Config {
       corsOrigins: corsOrigins(env),
       compression: env.TAILOR_COMPRESSION === undefined || flag(env, 'TAILOR_COMPRESSION'),
     },
+    tracing: tracing(env),
   };
+}
+
+/**
+ * OpenTelemetry's own variables (https://opentelemetry.io/docs/specs/otel/protocol/exporter/):
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is the traces URL as it is, `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * a base URL that `v1/traces` is appended to. Neither set, or `OTEL_SDK_DISABLED=true`: off.
+ */
+function tracing(env: Env): TracingConfig | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+  const traces = otlpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const base = otlpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const tracesUrl = traces ?? (base && `${base.replace(/\/$/, '')}/v1/traces`);
+  if (tracesUrl === undefined) return undefined;
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || undefined;
+  return { tracesUrl, serviceName };
+}
+
+function otlpUrl(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {}
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new ConfigError(
+      `${name} must be an http:// or https:// URL of an OTLP/HTTP receiver, e.g. http://localhost:4318; got '${raw}'`,
+    );
+  }
+  return raw;
 }
 
 /**
