@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { ImageDecoderOptions } from '../inference/decode-settings.js';
 import type { Predictor } from '../inference/predictor.js';
 import type { TrainingJobs } from '../jobs/training-jobs.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   rateLimitStore?: RateLimitStore;
   /** The process' metrics and the queues `/metrics` reads; absent: the HTTP metrics alone. */
   metrics?: MetricsSources;
+  /** Tracing on: a span per request (docs/deployment.md, Tracing); absent: no tracing hooks. */
+  tracer?: Tracer;
   /** CORS origins (absent or empty: CORS off) and response compression (default on). */
   http?: { corsOrigins?: readonly string[]; compression?: boolean };
 }
