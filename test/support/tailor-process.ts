@@ -66,6 +66,20 @@ export function startTailor(command: string, env: NodeJS.ProcessEnv): TailorProc
   };
 }
 
+/**
+ * The environment of a deployment's processes on the test Redis: its key prefix and its
+ * data and artifact directory, then `extra`.
+ */
+export function deploymentEnv(prefix: string, dir: string, extra: NodeJS.ProcessEnv = {}) {
+  return {
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    TAILOR_QUEUE_PREFIX: prefix,
+    TAILOR_DATA_DIR: dir,
+    TAILOR_ARTIFACT_DIR: dir,
+    ...extra,
+  };
+}
+
 /** Starts `tailor serve` and resolves with it and the URL it listens on. */
 export async function startApi(env: NodeJS.ProcessEnv) {
   const api = startTailor('serve', { HOST: '127.0.0.1', PORT: '0', ...env });
