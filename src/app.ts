@@ -19,6 +19,7 @@ import metrics from './api/plugins/metrics.js';
 import rateLimits from './api/plugins/rate-limit.js';
 import requestId, { genReqId } from './api/plugins/request-id.js';
 import swagger from './api/plugins/swagger.js';
+import tracing from './api/plugins/tracing.js';
 import aliases from './api/routes/aliases.js';
 import datasetExploration from './api/routes/dataset-exploration.js';
 import datasets from './api/routes/datasets.js';
@@ -78,6 +79,8 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
 
   app.register(deps, { deps: appDeps });
   app.register(requestId);
+  // First of the request hooks, so that its span covers all the others, auth included.
+  app.register(tracing, { tracer: appDeps.tracer });
   app.register(errorHandler);
   // Before auth: a browser's preflight carries no API key.
   app.register(cors, { origins: appDeps.http?.corsOrigins ?? [] });
@@ -85,7 +88,7 @@ export function buildApp(appDeps: AppDeps, opts: AppOptions = {}): App {
   app.register(etag);
   // Before swagger and the routes: both plugins apply to routes through onRoute hooks.
   app.register(auth, { apiKeys: appDeps.auth?.apiKeys ?? [], host: appDeps.auth?.host });
-  app.register(rateLimits, { limits: appDeps.auth?.rateLimits });
+  app.register(rateLimits, { limits: appDeps.auth?.rateLimits, store: appDeps.rateLimitStore });
   app.register(metrics, { sources: appDeps.metrics });
   app.register(swagger, { version: appDeps.version });
   // Routes: one plugin per resource, registered after swagger so the document includes them.

@@ -52,6 +52,8 @@ export interface Config {
   jobLockSeconds: number;
   /** On SIGTERM, how long a worker waits for its jobs to checkpoint and go back to the queue. */
   shutdownGraceSeconds: number;
+  /** How long a rate-limit count may wait for Redis before the limit fails open or closed. */
+  rateLimitRedisTimeoutMs: number;
   /**
    * Tests only: training jobs wait before each batch until a test lets them pass
    * (jobs/batch-gate.ts). Never set it in a deployment: its jobs would wait forever.
@@ -69,6 +71,15 @@ export interface Config {
   specLimits: SpecLimits;
   /** Browser access and response compression (docs/deployment.md). */
   http: HttpConfig;
+  /** OpenTelemetry tracing, on when an OTLP endpoint is set (docs/deployment.md, Tracing). */
+  tracing: TracingConfig | undefined;
+}
+
+export interface TracingConfig {
+  /** Where spans are sent: an OTLP/HTTP traces URL, e.g. `http://collector:4318/v1/traces`. */
+  tracesUrl: string;
+  /** `OTEL_SERVICE_NAME`; unset: `tailor-api`, `tailor-worker` or `tailor` by process. */
+  serviceName: string | undefined;
 }
 
 export interface HttpConfig {
@@ -115,6 +126,7 @@ export function readConfig(env: Env = process.env): Config {
     queuePrefix: pattern(env, 'TAILOR_QUEUE_PREFIX', 'tailor', /^[A-Za-z0-9_-]{1,32}$/),
     jobLockSeconds: integer(env, 'TAILOR_JOB_LOCK_SECONDS', 30, 2, 3600),
     shutdownGraceSeconds: integer(env, 'TAILOR_SHUTDOWN_GRACE_SECONDS', 30, 1, 3600),
+    rateLimitRedisTimeoutMs: integer(env, 'TAILOR_RATE_LIMIT_REDIS_TIMEOUT_MS', 200, 10, 60_000),
     batchGate: flag(env, 'TAILOR_BATCH_GATE'),
     auth: {
       apiKeys: apiKeys(env),
@@ -142,7 +154,38 @@ export function readConfig(env: Env = process.env): Config {
       corsOrigins: corsOrigins(env),
       compression: env.TAILOR_COMPRESSION === undefined || flag(env, 'TAILOR_COMPRESSION'),
     },
+    tracing: tracing(env),
   };
+}
+
+/**
+ * OpenTelemetry's own variables (https://opentelemetry.io/docs/specs/otel/protocol/exporter/):
+ * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is the traces URL as it is, `OTEL_EXPORTER_OTLP_ENDPOINT`
+ * a base URL that `v1/traces` is appended to. Neither set, or `OTEL_SDK_DISABLED=true`: off.
+ */
+function tracing(env: Env): TracingConfig | undefined {
+  if (env.OTEL_SDK_DISABLED?.trim().toLowerCase() === 'true') return undefined;
+  const traces = otlpUrl(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const base = otlpUrl(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const tracesUrl = traces ?? (base && `${base.replace(/\/$/, '')}/v1/traces`);
+  if (tracesUrl === undefined) return undefined;
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || undefined;
+  return { tracesUrl, serviceName };
+}
+
+function otlpUrl(env: Env, name: string): string | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {}
+  if (url?.protocol !== 'http:' && url?.protocol !== 'https:') {
+    throw new ConfigError(
+      `${name} must be an http:// or https:// URL of an OTLP/HTTP receiver, e.g. http://localhost:4318; got '${raw}'`,
+    );
+  }
+  return raw;
 }
 
 /**

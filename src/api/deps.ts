@@ -1,3 +1,4 @@
+import type { Tracer } from '@opentelemetry/api';
 import type { AuthConfig } from '../auth-keys.js';
 import type { ImageDecoderOptions } from '../inference/decode-settings.js';
 import type { Predictor } from '../inference/predictor.js';
@@ -7,6 +8,7 @@ import type { DatasetStore } from '../store/dataset-store.js';
 import type { ModelRegistry } from '../store/model-registry.js';
 import type { TuningJobs } from '../tuning/tuning-jobs.js';
 import type { MetricsSources } from './plugins/metrics.js';
+import type { RateLimitStore } from './plugins/rate-limit-store.js';
 import type { DatasetRoutesOptions } from './routes/datasets.js';
 
 /** Outcome of one readiness check; `detail` says why a check is not ok. */
@@ -42,8 +44,12 @@ export interface AppDeps {
   datasetRoutes?: Pick<DatasetRoutesOptions, 'limits' | 'systemDirs'>;
   /** API keys and per-key rate limits (docs/security.md); absent: no keys and no limits. */
   auth?: AuthSettings;
+  /** Where the rate limits count (Redis, shared by API replicas); absent: this process' memory. */
+  rateLimitStore?: RateLimitStore;
   /** The process' metrics and the queues `/metrics` reads; absent: the HTTP metrics alone. */
   metrics?: MetricsSources;
+  /** Tracing on: a span per request (docs/deployment.md, Tracing); absent: no tracing hooks. */
+  tracer?: Tracer;
   /** CORS origins (absent or empty: CORS off) and response compression (default on). */
   http?: { corsOrigins?: readonly string[]; compression?: boolean };
 }

@@ -5,6 +5,7 @@ import { checkEvictionPolicy } from '../redis/eviction-policy.js';
 import { ensureRedis } from '../redis/local-redis.js';
 import { startServer } from '../server.js';
 import { createApiServices } from '../service/api-services.js';
+import { startTracing } from '../service/tracing.js';
 import { startTrainingWorker } from '../service/worker-process.js';
 import { formatOptions, type OptionDoc, parseOptions } from './option-table.js';
 
@@ -47,10 +48,13 @@ export async function serviceCommand(
     await redis.stop();
     throw isRedisUnavailable(err) ? new RedisUnreachableError(redis.url, err) : err;
   }
-  // Closed in this order: stop taking requests, then stop taking jobs, then Redis.
+  const serviceName = { serve: 'tailor-api', worker: 'tailor-worker', start: 'tailor' }[kind];
+  const tracing = startTracing(config.tracing, { serviceName, version }, log);
+  // Closed in this order: stop taking requests, then stop taking jobs, then Redis, then
+  // send the last spans.
   const closers: (() => Promise<void>)[] = [];
   if (kind !== 'worker') {
-    const services = createApiServices(config, redis.url, version);
+    const services = createApiServices(config, redis.url, version, tracing?.tracer);
     const server = await startServer({
       host: config.host,
       port: config.port,
@@ -63,11 +67,12 @@ export async function serviceCommand(
     log.info({ url: server.url, docs: `${server.url}/docs` }, 'api listening');
   }
   if (kind !== 'serve') {
-    const worker = startTrainingWorker(config, redis.url, log);
+    const worker = startTrainingWorker(config, redis.url, log, tracing?.tracer);
     closers.push(worker.close);
     log.info({ concurrency: config.workerConcurrency }, 'training worker started');
   }
   closers.push(redis.stop);
+  if (tracing) closers.push(tracing.shutdown);
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);

@@ -1,4 +1,6 @@
+import type { Tracer } from '@opentelemetry/api';
 import { type ConnectionOptions, type Job, Queue } from 'bullmq';
+import { TracedTrainingQueue } from './job-tracing.js';
 import type { TrainingJobData } from './training-job.js';
 
 export const TRAINING_QUEUE = 'training';
@@ -6,10 +8,18 @@ export const TRAINING_QUEUE = 'training';
 export interface TrainingQueueOptions {
   connection: ConnectionOptions;
   prefix: string;
+  /** Tracing on: each job added gets a span and carries its trace context to the worker. */
+  tracer?: Tracer | undefined;
 }
 
-export function createTrainingQueue({ connection, prefix }: TrainingQueueOptions) {
-  return new Queue<TrainingJobData>(TRAINING_QUEUE, { connection, prefix });
+export function createTrainingQueue({
+  connection,
+  prefix,
+  tracer,
+}: TrainingQueueOptions): Queue<TrainingJobData> {
+  return tracer
+    ? new TracedTrainingQueue(tracer, TRAINING_QUEUE, { connection, prefix })
+    : new Queue<TrainingJobData>(TRAINING_QUEUE, { connection, prefix });
 }
 
 /**

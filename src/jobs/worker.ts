@@ -1,5 +1,9 @@
-import { type ConnectionOptions, Worker } from 'bullmq';
+import type { Tracer } from '@opentelemetry/api';
+import { type ConnectionOptions, Worker, type WorkerOptions } from 'bullmq';
+import { TracedTrainingWorker } from './job-tracing.js';
+import type { TrainingJobResult } from './processor.js';
 import { TRAINING_QUEUE } from './queue.js';
+import type { TrainingJobData } from './training-job.js';
 
 export interface TrainingWorkerOptions {
   connection: ConnectionOptions;
@@ -14,6 +18,8 @@ export interface TrainingWorkerOptions {
    * long after, and its job resumed elsewhere. Default 30 s.
    */
   lockSeconds?: number;
+  /** Tracing on: a span per attempt at a job, in the trace of the request that queued it. */
+  tracer?: Tracer | undefined;
 }
 
 /** Times one job may be found abandoned (its worker killed) before it fails for good. */
@@ -23,11 +29,13 @@ export const MAX_STALLED = 5;
  * A BullMQ worker whose processor runs in a child process (see processor.ts). From
  * sources (tests, tsx) the child needs tsx's loader to import TypeScript.
  */
-export function createTrainingWorker(options: TrainingWorkerOptions): Worker {
+export function createTrainingWorker(
+  options: TrainingWorkerOptions,
+): Worker<TrainingJobData, TrainingJobResult> {
   const fromSources = import.meta.url.endsWith('.ts');
   const lockMs = (options.lockSeconds ?? 30) * 1000;
   const processor = new URL(`./processor.${fromSources ? 'ts' : 'js'}`, import.meta.url);
-  return new Worker(TRAINING_QUEUE, processor, {
+  const opts: WorkerOptions = {
     connection: options.connection,
     prefix: options.prefix,
     concurrency: options.concurrency,
@@ -48,5 +56,8 @@ export function createTrainingWorker(options: TrainingWorkerOptions): Worker {
         ...options.env,
       },
     },
-  });
+  };
+  return options.tracer
+    ? new TracedTrainingWorker(options.tracer, TRAINING_QUEUE, processor, opts)
+    : new Worker(TRAINING_QUEUE, processor, opts);
 }

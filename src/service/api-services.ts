@@ -1,9 +1,13 @@
 import { join } from 'node:path';
+import type { Tracer } from '@opentelemetry/api';
 import type { AppDeps } from '../api/deps.js';
 import { createMetricsRegistry } from '../api/plugins/metrics.js';
 import { predictionMetrics } from '../api/plugins/prediction-metrics.js';
+import { RATE_WINDOW_MS } from '../api/plugins/rate-limit.js';
+import { redisRateLimitStore } from '../api/plugins/redis-rate-limit-store.js';
 import type { Config } from '../config.js';
 import { createPredictorPool, type PredictorPool } from '../inference/predictor-pool.js';
+import { tracedPredictor } from '../inference/traced-predictor.js';
 import { apiConnection } from '../jobs/connection.js';
 import { createTrainingQueue } from '../jobs/queue.js';
 import { createTrainingJobs, datasetShapes } from '../jobs/training-jobs.js';
@@ -18,12 +22,20 @@ export interface ApiServices {
   close(): Promise<void>;
 }
 
-/** The API's services over one fail-fast Redis connection (see jobs/connection.ts). */
-export function createApiServices(config: Config, redisUrl: string, version: string): ApiServices {
+/**
+ * The API's services over one fail-fast Redis connection (see jobs/connection.ts); with a
+ * tracer, the requests, the jobs they queue and their predictions make spans.
+ */
+export function createApiServices(
+  config: Config,
+  redisUrl: string,
+  version: string,
+  tracer?: Tracer,
+): ApiServices {
   const redis = apiConnection(redisUrl);
   // ioredis reports a down Redis as 'error' events and reconnects; requests meanwhile get 503.
   redis.on('error', () => {});
-  const queue = createTrainingQueue({ connection: redis, prefix: config.queuePrefix });
+  const queue = createTrainingQueue({ connection: redis, prefix: config.queuePrefix, tracer });
   queue.on('error', () => {});
   const registry = createModelRegistry({ redis, prefix: config.queuePrefix });
   const store = createFileArtifactStore(join(config.artifactDir, 'models'));
@@ -60,10 +72,18 @@ export function createApiServices(config: Config, redisUrl: string, version: str
     datasets,
     dataDir: config.dataDir,
     models: { registry, store },
-    predictor,
+    predictor: tracer ? tracedPredictor(predictor, tracer) : predictor,
     imageDecoding: config.imageDecoding,
     auth: { ...config.auth, host: config.host },
+    // In Redis, so that every API process of the deployment counts against one limit.
+    rateLimitStore: redisRateLimitStore({
+      redis,
+      prefix: config.queuePrefix,
+      windowMs: RATE_WINDOW_MS,
+      timeoutMs: config.rateLimitRedisTimeoutMs,
+    }),
     http: config.http,
+    ...(tracer && { tracer }),
     metrics: {
       registry: metricsRegistry,
       queues: {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Tracer } from '@opentelemetry/api';
 import { type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -44,7 +45,12 @@ function startTuningWorker(
  * connection waits through Redis outages instead of failing (maxRetriesPerRequest: null),
  * so the worker carries on consuming once Redis is back, without a restart.
  */
-export function startTrainingWorker(config: Config, redisUrl: string, log: Logger) {
+export function startTrainingWorker(
+  config: Config,
+  redisUrl: string,
+  log: Logger,
+  tracer?: Tracer,
+) {
   const connection = workerConnection(redisUrl);
   connection.on('error', (err) => log.warn({ err }, 'redis connection error; retrying'));
   const worker = createTrainingWorker({
@@ -53,6 +59,7 @@ export function startTrainingWorker(config: Config, redisUrl: string, log: Logge
     concurrency: config.workerConcurrency,
     redisUrl,
     lockSeconds: config.jobLockSeconds,
+    tracer,
     // The children read their settings from the environment: hand them this worker's.
     env: {
       TAILOR_ARTIFACT_DIR: config.artifactDir,

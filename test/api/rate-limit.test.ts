@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RATE_WINDOW_MS } from '../../src/api/plugins/rate-limit.js';
+import { redisRateLimitStore } from '../../src/api/plugins/redis-rate-limit-store.js';
 import type { App, AppDeps } from '../../src/app.js';
 import type { RateLimits } from '../../src/auth-keys.js';
 import { generateApiKey, hashApiKey } from '../../src/auth-keys.js';
@@ -10,6 +12,7 @@ import { createTrainingQueue } from '../../src/jobs/queue.js';
 import { createTrainingJobs } from '../../src/jobs/training-jobs.js';
 import { createTuningJobs } from '../../src/tuning/tuning-jobs.js';
 import { tuningQueues } from '../../src/tuning/tuning-queues.js';
+import { removePrefix } from '../support/redis-cleanup.js';
 import { buildTestApp } from './helper.js';
 
 const PREDICT_LIMIT = 3;
@@ -37,10 +40,14 @@ afterAll(async () => {
   await queue.obliterate({ force: true });
   await tuning.queue.obliterate({ force: true });
   await Promise.all([queue.close(), tuning.queue.close(), tuning.flows.close()]);
+  await removePrefix(connection, prefix);
   connection.disconnect();
 });
 
-/** An app with real training jobs and no predictor, so predict requests answer 503. */
+/**
+ * An app with real training jobs and no predictor, so predict requests answer 503. It counts
+ * in Redis, as a deployment does, under a prefix of its own: each app starts with no counts.
+ */
 async function appWith(env: Record<string, string>, keys = true): Promise<App> {
   const { auth } = readConfig({ ...(keys && { TAILOR_API_KEYS }), ...env });
   const ready = () => connection.status === 'ready';
@@ -49,6 +56,11 @@ async function appWith(env: Record<string, string>, keys = true): Promise<App> {
     trainingJobs,
     tuningJobs: createTuningJobs({ ...tuning, trainingJobs, redisReady: ready }),
     auth,
+    rateLimitStore: redisRateLimitStore({
+      redis: connection,
+      prefix: `${prefix}:app-${apps.length}`,
+      windowMs: RATE_WINDOW_MS,
+    }),
   };
   const app = buildTestApp(deps);
   apps.push(app);

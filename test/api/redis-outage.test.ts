@@ -1,61 +1,19 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
-import { readConfig } from '../../src/config.js';
-import { selectBackend } from '../../src/ml/backend.js';
-import { type ApiServices, createApiServices } from '../../src/service/api-services.js';
-import { startRedisServer } from '../support/redis-server.js';
-import { registerModel } from '../support/registered-model.js';
-import { SMALL_SPEC } from './deployed-app.js';
-import { buildTestApp } from './helper.js';
+import { describe, expect, it } from 'vitest';
+import { useOwnRedisApp } from './own-redis-app.js';
 
 // The API wired as `tailor start` wires it, over a Redis of this file's own that it stops.
-let redis: Awaited<ReturnType<typeof startRedisServer>>;
-let services: ApiServices;
-let app: App;
-let dir: string;
+const own = useOwnRedisApp({ TAILOR_RATE_LIMIT_PREDICT: '0', TAILOR_RATE_LIMIT_JOBS: '0' });
 
 const image = { instances: [Array.from({ length: 784 }, (_, i) => (i % 28) / 28)] };
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-  dir = await mkdtemp(join(tmpdir(), 'tailor-outage-'));
-  services = createApiServices(
-    readConfig({
-      TAILOR_DATA_DIR: dir,
-      TAILOR_ARTIFACT_DIR: dir,
-      TAILOR_BACKEND: 'wasm',
-      TAILOR_RATE_LIMIT_PREDICT: '0',
-      TAILOR_RATE_LIMIT_JOBS: '0',
-    }),
-    redis.url,
-    '0.0.0-test',
-  );
-  const models = services.deps.models;
-  if (!models) throw new Error('createApiServices wired no model registry');
-  await selectBackend('wasm');
-  (await registerModel({ ...models, dir }, SMALL_SPEC, 'model-a', 1)).dispose();
-  app = buildTestApp(services.deps);
-  await app.ready();
-});
-
-afterAll(async () => {
-  await app?.close();
-  await services?.close();
-  await redis?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
-
-const predict = (path: string) => app.inject({ method: 'POST', url: path, payload: image });
+const predict = (path: string) => own.app.inject({ method: 'POST', url: path, payload: image });
 
 describe('while Redis is down', () => {
   it('predict keeps serving the models it resolved before; the rest answers 503 with Retry-After', async () => {
     for (const path of ['/v1/models/model-a/predict', '/v1/predict']) {
       expect((await predict(path)).statusCode).toBe(200);
     }
-    await redis.stop();
+    await own.redis.stop();
 
     for (const path of ['/v1/models/model-a/predict', '/v1/predict']) {
       const res = await predict(path);
@@ -85,7 +43,11 @@ describe('while Redis is down', () => {
       ['GET', '/v1/tuning-jobs/tune-0123456789ab'],
     ];
     for (const [method, url, payload] of refused) {
-      const res = await app.inject({ method: method as 'GET', url, payload: payload as object });
+      const res = await own.app.inject({
+        method: method as 'GET',
+        url,
+        payload: payload as object,
+      });
       expect(res.statusCode, `${method} ${url}: ${res.body}`).toBe(503);
       expect(res.headers['retry-after'], `${method} ${url}`).toMatch(/^\d+$/);
       const { error } = res.json();

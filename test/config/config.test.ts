@@ -23,6 +23,7 @@ describe('readConfig', () => {
       queuePrefix: 'tailor',
       jobLockSeconds: 30,
       shutdownGraceSeconds: 30,
+      rateLimitRedisTimeoutMs: 200,
       batchGate: false,
       auth: { apiKeys: [], rateLimits: { predictPerMinute: 0, jobsPerMinute: 30 } },
       datasets: {
@@ -35,7 +36,27 @@ describe('readConfig', () => {
         maxFlopsPerImage: 10_000_000_000,
       },
       http: { corsOrigins: [], compression: true },
+      tracing: undefined,
     });
+  });
+
+  it("turns tracing on with OpenTelemetry's endpoint variables, the traces one first", () => {
+    expect(readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({
+      tracesUrl: 'http://collector:4318/v1/traces',
+      serviceName: undefined,
+    });
+    expect(
+      readConfig({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://traces.example.com/otlp/spans',
+        OTEL_SERVICE_NAME: 'tailor-eu',
+      }).tracing,
+    ).toEqual({ tracesUrl: 'https://traces.example.com/otlp/spans', serviceName: 'tailor-eu' });
+    expect(
+      readConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_SDK_DISABLED: 'true' })
+        .tracing,
+    ).toBeUndefined();
+    expect(readConfig({ OTEL_SERVICE_NAME: 'alone' }).tracing).toBeUndefined();
   });
 
   it('reads CORS origins and the compression switch', () => {
@@ -145,6 +166,14 @@ describe('readConfig', () => {
     [{ REDIS_URL: '::' }, "REDIS_URL is not a URL: '::'"],
     [{ TAILOR_QUEUE_PREFIX: 'a b' }, 'TAILOR_QUEUE_PREFIX must match'],
     [{ TAILOR_DATA_DIR: ' ' }, 'TAILOR_DATA_DIR is set but empty'],
+    [
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4317' },
+      "OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL of an OTLP/HTTP receiver, e.g. http://localhost:4318; got 'collector:4317'",
+    ],
+    [
+      { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'grpc://collector:4317' },
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http:// or https:// URL',
+    ],
   ])('rejects %j with a message naming the variable', (env, message) => {
     expect(() => readConfig(env)).toThrow(ConfigError);
     expect(() => readConfig(env)).toThrow(message);

@@ -62,6 +62,21 @@ export async function startRedisServer(extraArgs: string[] = []) {
       await new Promise((r) => setTimeout(r, downMs));
       await up();
     },
+    /** Kills Redis (SIGKILL) and leaves it down until `revive`. */
+    async crash() {
+      await down('SIGKILL');
+    },
+    /** Starts Redis again from its AOF after `crash`. */
+    async revive() {
+      await up();
+    },
+    /** Freezes Redis (SIGSTOP): connections stay open, commands go unanswered until `resume`. */
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
     async stop() {
       await down('SIGTERM');
       await rm(dir, { recursive: true, force: true });

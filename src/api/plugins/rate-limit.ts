@@ -6,11 +6,17 @@ import { type TuningRequest, trialCount } from '../../tuning/tuning-request.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/error.js';
 import { addResponseHeaders, isSuccess, RATE_LIMIT } from '../schemas/response-headers.js';
-import { weightedRateWindow } from './weighted-rate-window.js';
+import {
+  memoryRateLimitStore,
+  type RateDecision,
+  type RateLimitStore,
+} from './rate-limit-store.js';
 
 export interface RateLimitOptions {
   /** The global limits, for keys without their own and for client addresses; absent: none. */
   limits?: RateLimits | undefined;
+  /** Where requests are counted; absent: this process' memory. */
+  store?: RateLimitStore | undefined;
 }
 
 /** Prediction routes share one budget of requests. */
@@ -51,7 +57,7 @@ const JOB_ROUTES: readonly JobRoute[] = [
 
 const LIMITED_ROUTES = new Set([...PREDICT_ROUTES, ...JOB_ROUTES.map((r) => r.route)]);
 
-const WINDOW_MS = 60_000;
+export const RATE_WINDOW_MS = 60_000;
 
 /** One of the two budgets, with the names a 429 gives for raising it. */
 interface LimitKind {
@@ -64,6 +70,12 @@ interface LimitKind {
   counts: string;
   /** Said after the source of the figure. */
   note: string;
+  /**
+   * Whether a request is let through uncounted when the store cannot count it (Redis down
+   * or slow): predictions go on from the models already loaded, while a job could not be
+   * queued anyway.
+   */
+  failOpen: boolean;
 }
 
 const PREDICT: LimitKind = {
@@ -73,6 +85,7 @@ const PREDICT: LimitKind = {
   cliOption: '--predict-per-minute',
   counts: 'prediction requests',
   note: '',
+  failOpen: true,
 };
 
 const JOBS: LimitKind = {
@@ -82,6 +95,7 @@ const JOBS: LimitKind = {
   cliOption: '--jobs-per-minute',
   counts: 'training jobs',
   note: '; a tuning job counts one per trial',
+  failOpen: false,
 };
 
 /** The limit in force for one request: the key's own, else the global one; 0: none. */
@@ -93,21 +107,22 @@ interface Limit {
 /**
  * Rate limits on prediction and job creation, applied here by route so route files stay
  * unaware of them. A key's own limits (its TAILOR_API_KEYS entry) take the place of the
- * global ones; without keys the global ones apply per client address. Counters live in this
- * process' memory: each API process enforces its own limit. Registered after the auth plugin:
- * the limits' hooks are route-level hooks, which fastify runs after the app's own, so the key
- * is known and rejected callers never count.
+ * global ones; without keys the global ones apply per client address. The store counts:
+ * Redis in a deployment, so API replicas enforce one limit together. Registered after the
+ * auth plugin: the limits' hooks are route-level hooks, which fastify runs after the app's
+ * own, so the key is known and rejected callers never count.
  */
 const rateLimits: FastifyPluginAsync<RateLimitOptions> = async (app, opts) => {
   const hooks = new Map<string, { onRequest?: LimitHook; preHandler?: LimitHook }>();
   const global = opts.limits;
   // Without global limits there are no keys either (both come from the auth settings).
   if (global !== undefined) {
-    const onRequest = limitHook(PREDICT, global, windowPool(), { units: () => 1 });
+    const store = opts.store ?? memoryRateLimitStore(RATE_WINDOW_MS);
+    const counting = { store, global, unreachable: unreachableLog() };
+    const onRequest = limitHook(PREDICT, counting, { units: () => 1 });
     for (const route of PREDICT_ROUTES) hooks.set(route, { onRequest });
-    const jobWindows = windowPool();
     for (const route of JOB_ROUTES) {
-      hooks.set(route.route, { [route.hook]: limitHook(JOBS, global, jobWindows, route) });
+      hooks.set(route.route, { [route.hook]: limitHook(JOBS, counting, route) });
     }
   }
 
@@ -125,34 +140,33 @@ const rateLimits: FastifyPluginAsync<RateLimitOptions> = async (app, opts) => {
 /** An async hook, fit for onRequest and preHandler alike. */
 type LimitHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
-/**
- * One budget's windows, one per figure: keys with the same limit share a window (each key
- * counted apart), so a key's own limit never changes what another key may do.
- */
-function windowPool() {
-  const windows = new Map<number, ReturnType<typeof weightedRateWindow>>();
-  return (max: number) => {
-    let window = windows.get(max);
-    if (window === undefined) {
-      window = weightedRateWindow(max, WINDOW_MS);
-      windows.set(max, window);
-    }
-    return window;
-  };
+interface Counting {
+  store: RateLimitStore;
+  global: RateLimits;
+  unreachable: ReturnType<typeof unreachableLog>;
 }
 
 /** A limit's hook: takes the request's units, sets the headers, refuses with 429. */
 function limitHook(
   kind: LimitKind,
-  global: RateLimits,
-  windows: ReturnType<typeof windowPool>,
+  { store, global, unreachable }: Counting,
   { units, explain }: Pick<JobRoute, 'units' | 'explain'>,
 ): LimitHook {
   return async (request, reply) => {
     const limit = limitFor(request, kind, global);
     if (limit.max === 0) return;
     const count = units(request);
-    const decision = windows(limit.max).take(clientKey(request), count);
+    let decision: RateDecision;
+    try {
+      decision = await store.take(`${kind.entry}:${clientKey(request)}`, limit.max, count);
+    } catch (err) {
+      unreachable(request, kind, err);
+      if (kind.failOpen) return;
+      throw new ApiError(
+        'SERVICE_UNAVAILABLE',
+        `Redis is unavailable, so the rate limit on ${kind.counts} cannot be counted; retry later`,
+      );
+    }
     reply.header('x-ratelimit-limit', limit.max);
     reply.header('x-ratelimit-remaining', decision.remaining);
     reply.header('x-ratelimit-reset', Math.ceil(decision.resetMs / 1000));
@@ -161,6 +175,27 @@ function limitHook(
     reply.header('retry-after', retryAfter);
     const what = explain?.(count, decision.remaining) ?? '';
     throw new ApiError('RATE_LIMITED', refusal(request, kind, limit, what, retryAfter));
+  };
+}
+
+/** How often, at most, a store that cannot count is logged: an outage is one event, not one per request. */
+const UNREACHABLE_LOG_MS = 60_000;
+
+/** Logs a store failure, then at most once a minute with how many requests it met since. */
+function unreachableLog() {
+  let loggedAt = Number.NEGATIVE_INFINITY;
+  let since = 0;
+  return (request: FastifyRequest, kind: LimitKind, err: unknown) => {
+    since++;
+    const now = Date.now();
+    if (now - loggedAt < UNREACHABLE_LOG_MS) return;
+    loggedAt = now;
+    const outcome = kind.failOpen ? 'let through uncounted' : 'refused with 503';
+    request.log.warn(
+      { err, requests: since },
+      `rate limits cannot be counted; ${kind.counts} are ${outcome} until the store answers`,
+    );
+    since = 0;
   };
 }
 
