@@ -8,6 +8,7 @@ import {
 } from '../ml/backend.js';
 import { OPTIMIZERS } from '../ml/optimizer.js';
 import type { BatchProgress } from '../ml/train.js';
+import { fileCheckpoints } from '../store/checkpoints.js';
 import type { DataSource } from '../training/data-source.js';
 import { runTraining } from '../training/run.js';
 import {
@@ -183,7 +184,8 @@ export async function trainCommand(
     workers: integerOption(values, 'workers'),
     step: choiceOption<TrainingStepChoice>(values, 'step', TRAINING_STEPS, env.trainingStep),
     threads: env.trainingThreads,
-    checkpointDir,
+    // The command line keeps its runs on local disk, whatever TAILOR_STORAGE_URL says.
+    checkpoints: fileCheckpoints(checkpointDir),
     resume: Boolean(values.resume),
     signal,
     onData: (data) => {

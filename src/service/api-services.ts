@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { AppDeps } from '../api/deps.js';
 import { createMetricsRegistry } from '../api/plugins/metrics.js';
 import { predictionMetrics } from '../api/plugins/prediction-metrics.js';
@@ -7,9 +6,8 @@ import { createPredictorPool, type PredictorPool } from '../inference/predictor-
 import { apiConnection } from '../jobs/connection.js';
 import { createTrainingQueue } from '../jobs/queue.js';
 import { createTrainingJobs, datasetShapes } from '../jobs/training-jobs.js';
-import { createFileArtifactStore } from '../store/artifact-store.js';
-import { createDatasetStore, datasetDir, datasetExists } from '../store/dataset-store.js';
-import { createModelRegistry } from '../store/model-registry.js';
+import { datasetExists } from '../store/dataset-store.js';
+import { createStores } from '../store/stores.js';
 import { createTuningJobs } from '../tuning/tuning-jobs.js';
 import { tuningQueues } from '../tuning/tuning-queues.js';
 
@@ -25,8 +23,9 @@ export function createApiServices(config: Config, redisUrl: string, version: str
   redis.on('error', () => {});
   const queue = createTrainingQueue({ connection: redis, prefix: config.queuePrefix });
   queue.on('error', () => {});
-  const registry = createModelRegistry({ redis, prefix: config.queuePrefix });
-  const store = createFileArtifactStore(join(config.artifactDir, 'models'));
+  const stores = createStores(config);
+  const registry = stores.registry(redis);
+  const store = stores.artifacts;
   const metricsRegistry = createMetricsRegistry();
   // Inference runs in a worker thread, so the event loop keeps answering while it works.
   const predictor = createPredictorPool({
@@ -39,7 +38,7 @@ export function createApiServices(config: Config, redisUrl: string, version: str
     maxDelayMs: config.predictMaxDelayMs,
     observer: predictionMetrics(metricsRegistry),
   });
-  const datasets = createDatasetStore(datasetDir(config), config.datasets);
+  const datasets = stores.datasets;
   const trainingJobs = createTrainingJobs(
     queue,
     () => redis.status === 'ready',
@@ -88,6 +87,7 @@ export function createApiServices(config: Config, redisUrl: string, version: str
       await predictor.close();
       await Promise.all([queue.close(), tuning.queue.close(), tuning.flows.close()]);
       redis.disconnect();
+      stores.close();
     },
   };
 }

@@ -1,5 +1,6 @@
 import {
   CLASS_NAMES,
+  type DataSource,
   type LabelledImageSet,
   loadFashionMnist,
   readFashionCsv,
@@ -8,17 +9,7 @@ import {
   seedSplit,
 } from '../data/index.js';
 
-/** Where training data comes from: the built-in Fashion-MNIST, or files in IDX or CSV form. */
-export type DataSource =
-  | { kind: 'fashion-mnist'; dataDir: string; download?: boolean }
-  | {
-      kind: 'idx';
-      trainImages: string;
-      trainLabels: string;
-      testImages: string;
-      testLabels: string;
-    }
-  | { kind: 'csv'; train: string; test: string };
+export type { DataSource } from '../data/index.js';
 
 export interface SplitOptions {
   /** Images per class drawn from the training files as the held-out test set (seed: 1000). */

@@ -36,7 +36,7 @@ beforeAll(async () => {
   const models = services.deps.models;
   if (!models) throw new Error('createApiServices wired no model registry');
   await selectBackend('wasm');
-  (await registerModel({ ...models, dir }, SMALL_SPEC, 'model-a', 1)).dispose();
+  (await registerModel(models, SMALL_SPEC, 'model-a', 1)).dispose();
   app = buildTestApp(services.deps);
   await app.ready();
 });
