@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
@@ -26,6 +27,11 @@ export interface Stores {
   checkpoints(jobKey: string, owner?: string): CheckpointStore;
   /** The model registry, over the caller's Redis connection. */
   registry(redis: Redis): ModelRegistry;
+  /**
+   * Writes, reads back and removes one small object at the store's root: for `tailor
+   * doctor`, which must know that this host can use the bucket, not only reach it.
+   */
+  probe(): Promise<void>;
   /** Releases the object store's connections. */
   close(): void;
 }
@@ -56,6 +62,20 @@ export function createStores(config: StoresConfig): Stores {
     }),
     checkpoints: (jobKey, owner) => createCheckpointStore(checkpoints.scope(jobKey), owner),
     registry: (redis) => createModelRegistry({ redis, prefix: config.queuePrefix }),
+    probe: () => probe(root ?? createLocalBlobs(config.artifactDir)),
     close: () => root?.close(),
   };
+}
+
+async function probe(blobs: Blobs): Promise<void> {
+  const key = `doctor-probe-${hostname().replace(/[^A-Za-z0-9._-]/g, '_')}-${process.pid}`;
+  const content = new Date().toISOString();
+  await blobs.put(key, content);
+  try {
+    const read = (await blobs.get(key))?.toString('utf8');
+    if (read !== content)
+      throw new Error(`read back ${JSON.stringify(read)}, not what was written`);
+  } finally {
+    await blobs.delete([key]);
+  }
 }
