@@ -174,6 +174,8 @@ const KEY_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** `TAILOR_STORAGE_URL`: unset or empty for local disk, or `s3://bucket[/prefix]`. */
 function storage(env: Env): StorageConfig {
   const raw = env.TAILOR_STORAGE_URL ?? '';
+  // Read whatever the store is, so a bad S3 setting fails the same way on every host.
+  const s3 = s3Settings(env);
   if (raw === '') return { kind: 'file' };
   const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(raw);
   const prefix = (match?.[2] ?? '').replace(/\/+$/, '');
@@ -187,6 +189,10 @@ function storage(env: Env): StorageConfig {
       `TAILOR_STORAGE_URL: the prefix '${prefix}' must be segments of letters, digits, '.', '_' or '-' separated by '/', none starting with '.'`,
     );
   }
+  return { kind: 's3', bucket: match[1] as string, prefix, ...s3 };
+}
+
+function s3Settings(env: Env): Omit<S3StorageConfig, 'kind' | 'bucket' | 'prefix'> {
   const endpoint = s3Endpoint(env);
   const accessKeyId = env.AWS_ACCESS_KEY_ID ?? '';
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY ?? '';
@@ -194,16 +200,13 @@ function storage(env: Env): StorageConfig {
     throw new ConfigError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
   }
   const sessionToken = env.AWS_SESSION_TOKEN || undefined;
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const pathStyle = env.TAILOR_S3_PATH_STYLE;
   return {
-    kind: 's3',
-    bucket: match[1] as string,
-    prefix,
     ...(endpoint !== undefined && { endpoint }),
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+    region,
     forcePathStyle:
-      env.TAILOR_S3_PATH_STYLE === undefined
-        ? endpoint !== undefined
-        : flag(env, 'TAILOR_S3_PATH_STYLE'),
+      pathStyle === undefined ? endpoint !== undefined : flag(env, 'TAILOR_S3_PATH_STYLE'),
     ...(accessKeyId !== '' && {
       credentials: { accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) },
     }),
@@ -211,8 +214,8 @@ function storage(env: Env): StorageConfig {
 }
 
 function s3Endpoint(env: Env): string | undefined {
-  for (const name of ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']) {
-    const raw = env[name];
+  const values = ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'].map((name) => [name, env[name]]);
+  for (const [name, raw] of values) {
     if (raw === undefined || raw === '') continue;
     let url: URL | undefined;
     try {
