@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { StoreError } from './store-errors.js';
 
 /** What a file held when it was written: checked again whenever it is read back. */
@@ -61,9 +63,24 @@ export function joinKey(a: string, b: string): string {
   return a === '' ? b : b === '' ? a : `${a}/${b}`;
 }
 
-export function integrityError(key: string, size: number, sha256: string, expected: FileDigest) {
+export function integrityError(key: string, found: FileDigest, expected: FileDigest) {
   return new StoreError(
     'INTEGRITY',
-    `${key} failed verification: ${size} bytes with sha256 ${sha256}, expected ${expected.size} bytes with sha256 ${expected.sha256}`,
+    `${key} failed verification: ${found.size} bytes with sha256 ${found.sha256}, expected ${expected.size} bytes with sha256 ${expected.sha256}`,
   );
+}
+
+export function sameDigest(a: FileDigest, b: FileDigest): boolean {
+  return a.size === b.size && a.sha256 === b.sha256;
+}
+
+/** A local file's digest, read as a stream. */
+export async function fileDigest(path: string): Promise<FileDigest> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hash.digest('hex'), size };
 }

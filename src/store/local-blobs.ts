@@ -1,5 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import {
   copyFile,
   link,
@@ -16,7 +15,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fsyncPath } from './atomic.js';
-import { type Blobs, checkKey, type FileDigest, integrityError, joinKey } from './blobs.js';
+import { type Blobs, checkKey, fileDigest, integrityError, joinKey, sameDigest } from './blobs.js';
 import { StoreError } from './store-errors.js';
 
 /**
@@ -133,8 +132,12 @@ export function createLocalBlobs(rootDir: string): Blobs {
     putFile,
     localFile: async (key, expected) => {
       if (!(await exists(key))) throw new StoreError('NOT_FOUND', `${key} not found`);
-      if (expected) await checkFile(pathOf(key), key, expected);
-      return pathOf(key);
+      const path = pathOf(key);
+      const found = expected && (await fileDigest(path));
+      if (expected && found && !sameDigest(found, expected)) {
+        throw integrityError(key, found, expected);
+      }
+      return path;
     },
     exists,
     list,
@@ -143,19 +146,6 @@ export function createLocalBlobs(rootDir: string): Blobs {
     scope: (prefix) => createLocalBlobs(join(root, ...checkKey(prefix).split('/'))),
     close: () => {},
   };
-}
-
-async function checkFile(path: string, key: string, expected: FileDigest): Promise<void> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  const digest = hash.digest('hex');
-  if (size !== expected.size || digest !== expected.sha256) {
-    throw integrityError(key, size, digest, expected);
-  }
 }
 
 function absentAs<T>(value: T) {

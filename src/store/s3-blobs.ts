@@ -1,8 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
   DeleteObjectsCommand,
@@ -16,12 +16,22 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3StorageConfig } from '../config.js';
 import { fsyncPath } from './atomic.js';
-import { type Blobs, checkKey, type FileDigest, integrityError, joinKey } from './blobs.js';
+import {
+  type Blobs,
+  checkKey,
+  type FileDigest,
+  fileDigest,
+  integrityError,
+  joinKey,
+  sameDigest,
+} from './blobs.js';
 import { StoreError } from './store-errors.js';
 
 /** Parts of a multipart upload: S3's minimum is 5 MiB; four are in flight at once. */
 const PART_BYTES = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
+/** Bodies from this size up go in parts (a large model's weights), smaller ones in one PUT. */
+const MULTIPART_FROM = 2 * PART_BYTES;
 /** DeleteObjects takes at most 1,000 keys a request. */
 const DELETE_BATCH = 1000;
 
@@ -91,6 +101,10 @@ function scoped(
 
   async function put(key: string, body: Uint8Array | string, options: { ifAbsent?: boolean } = {}) {
     if (options.ifAbsent && (await exists(key))) return false;
+    if (!options.ifAbsent && body.length >= MULTIPART_FROM) {
+      await upload(key, body);
+      return true;
+    }
     try {
       await client.send(
         new PutObjectCommand({
@@ -107,29 +121,27 @@ function scoped(
     }
   }
 
-  async function putFile(key: string, file: string): Promise<void> {
-    const upload = new Upload({
+  async function upload(key: string, Body: Uint8Array | string | Readable): Promise<void> {
+    await new Upload({
       client,
-      params: { Bucket, Key: keyOf(key), Body: createReadStream(file) },
+      params: { Bucket, Key: keyOf(key), Body },
       partSize: PART_BYTES,
       queueSize: PARTS_IN_FLIGHT,
       // A failed upload aborts its parts, so none linger (and bill) in the bucket.
       leavePartsOnError: false,
-    });
-    await upload.done();
+    }).done();
+  }
+
+  async function putFile(key: string, file: string): Promise<void> {
+    await upload(key, createReadStream(file));
     await rm(file, { force: true });
   }
 
   async function localFile(key: string, expected?: FileDigest): Promise<string> {
     const path = join(cacheDir, bucket, ...keyOf(key).split('/'));
-    if (
-      await stat(path).then(
-        (s) => s.isFile() && (!expected || s.size === expected.size),
-        () => false,
-      )
-    ) {
-      return path;
-    }
+    // A cached copy is checked like the object itself; a bad one is fetched again.
+    const cached = await fileDigest(path).catch(() => undefined);
+    if (cached && (!expected || sameDigest(cached, expected))) return path;
     await mkdir(dirname(path), { recursive: true });
     const temp = join(dirname(path), `.tmp-${randomBytes(6).toString('hex')}`);
     try {
@@ -139,20 +151,9 @@ function scoped(
           if (isMissing(err)) throw new StoreError('NOT_FOUND', `${key} not found`);
           throw err;
         });
-      const hash = createHash('sha256');
-      let size = 0;
-      const tap = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          size += chunk.length;
-          done(null, chunk);
-        },
-      });
-      await pipeline(reply.Body as Readable, tap, createWriteStream(temp));
-      const digest = hash.digest('hex');
-      if (expected && (size !== expected.size || digest !== expected.sha256)) {
-        throw integrityError(key, size, digest, expected);
-      }
+      await pipeline(reply.Body as Readable, createWriteStream(temp));
+      const found = await fileDigest(temp);
+      if (expected && !sameDigest(found, expected)) throw integrityError(key, found, expected);
       await fsyncPath(temp);
       await rename(temp, path);
       return path;

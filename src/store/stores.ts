@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { type ArtifactStore, createArtifactStore } from './artifact-store.js';
 import type { Blobs } from './blobs.js';
 import { type CheckpointStore, createCheckpointStore } from './checkpoints.js';
-import { createDatasetStore, type DatasetStore } from './dataset-store.js';
+import { createDatasetStore, type DatasetStore, datasetDir } from './dataset-store.js';
 import { createLocalBlobs } from './local-blobs.js';
 import { createModelRegistry, type ModelRegistry } from './model-registry.js';
 import { createS3Blobs } from './s3-blobs.js';
@@ -44,7 +44,7 @@ export interface Stores {
  * staged and checked on the receiving host's disk (under the data directory) either way.
  */
 export function createStores(config: StoresConfig): Stores {
-  const staging = join(config.dataDir, 'datasets');
+  const staging = datasetDir(config);
   const root: Blobs | undefined =
     config.storage.kind === 's3'
       ? createS3Blobs(config.storage, { cacheDir: join(config.dataDir, 's3-cache') })

@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { LabelledImageSet } from '../../src/data/index.js';
 import type { TrainerState } from '../../src/ml/train.js';
@@ -22,6 +24,24 @@ export function storeSuite(backend: string, newBlobs: () => Promise<Blobs>) {
   const tempDir = useTempDirs();
   const tamper = async (blobs: Blobs, key: string, change: (bytes: Buffer) => Buffer | string) =>
     blobs.put(key, change((await blobs.get(key)) ?? Buffer.alloc(0)));
+
+  describe(`objects on ${backend}`, () => {
+    it('stores large objects (in parts on S3) and files moved in, and reads them back whole', async () => {
+      const blobs = await newBlobs();
+      const big = Buffer.alloc(17 * 1024 * 1024);
+      for (let i = 0; i < big.length; i += 4096) big[i] = (i / 4096) % 251;
+      await blobs.put('big/weights.bin', big);
+      expect((await blobs.get('big/weights.bin'))?.equals(big)).toBe(true);
+      const file = join(await tempDir(), 'upload.bin');
+      await writeFile(file, big.subarray(0, 9 * 1024 * 1024));
+      await blobs.putFile('big/moved.bin', file);
+      await expect(readFile(file)).rejects.toThrow(/ENOENT/);
+      const local = await blobs.localFile('big/moved.bin');
+      expect((await readFile(local)).equals(big.subarray(0, 9 * 1024 * 1024))).toBe(true);
+      expect(await blobs.list('big')).toEqual(['big/moved.bin', 'big/weights.bin']);
+      expect(await blobs.children()).toEqual(['big']);
+    });
+  });
 
   describe(`artifact store on ${backend}`, () => {
     it('round-trips a model, its manifest listing every file', async () => {
