@@ -36,7 +36,7 @@ const MULTIPART_FROM = 2 * PART_BYTES;
 const DELETE_BATCH = 1000;
 
 export interface S3BlobsOptions {
-  /** Where localFile keeps verified downloads; objects never change, so they stay valid. */
+  /** Where localFile keeps its downloads, checked against their digest on every read. */
   cacheDir: string;
 }
 
