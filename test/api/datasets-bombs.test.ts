@@ -207,7 +207,12 @@ describe('an upload cut off by a kill', () => {
     upload.write(csvText(small.train));
     const staged = async () =>
       (await readdir(root).catch(() => [])).filter((n) => n.startsWith('.tmp-upload-'));
-    while ((await staged()).length === 0) await new Promise((r) => setTimeout(r, 20));
+    // Killed once the part is on disk: the staging directory appears before its first file.
+    const holdsPart = async () => {
+      const [dir] = await staged();
+      return dir !== undefined && (await readdir(join(root, dir))).includes('train.csv');
+    };
+    while (!(await holdsPart())) await new Promise((r) => setTimeout(r, 20));
 
     await first.stop('SIGKILL');
     upload.destroy();
