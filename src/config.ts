@@ -1,4 +1,4 @@
-import { type AuthConfig, MAX_PER_MINUTE, parseApiKeys } from './api/auth-keys.js';
+import { type AuthConfig, MAX_PER_MINUTE, parseApiKeys } from './auth-keys.js';
 import {
   DEFAULT_DECODE_TIMEOUT_MS,
   DEFAULT_DECODE_WORKERS,

@@ -1,4 +1,4 @@
-import type { Scope } from './auth-keys.js';
+import type { Scope } from '../auth-keys.js';
 
 /**
  * Which scopes may call which route, in one place so route files carry no auth code.

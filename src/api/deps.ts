@@ -1,3 +1,4 @@
+import type { AuthConfig } from '../auth-keys.js';
 import type { ImageDecoderOptions } from '../inference/decode-settings.js';
 import type { Predictor } from '../inference/predictor.js';
 import type { TrainingJobs } from '../jobs/training-jobs.js';
@@ -5,7 +6,6 @@ import type { ArtifactStore } from '../store/artifact-store.js';
 import type { DatasetStore } from '../store/dataset-store.js';
 import type { ModelRegistry } from '../store/model-registry.js';
 import type { TuningJobs } from '../tuning/tuning-jobs.js';
-import type { AuthConfig } from './auth-keys.js';
 import type { MetricsSources } from './plugins/metrics.js';
 import type { DatasetRoutesOptions } from './routes/datasets.js';
 

@@ -1,3 +1,4 @@
+import { answerOfCode } from './error-codes.js';
 import {
   ApiError,
   type ApiErrorCode,
@@ -27,12 +28,6 @@ const frameworkCodes: Record<number, ApiErrorCode> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
-/** Lower-layer codes for a situation the API has one code for: any missing resource is NOT_FOUND. */
-const RENAMED: Record<string, ApiErrorCode> = {
-  JOB_NOT_FOUND: 'NOT_FOUND',
-  IMAGE_NOT_FOUND: 'NOT_FOUND',
-};
-
 const invalidJsonCodes = new Set(['FST_ERR_CTP_INVALID_JSON_BODY', 'FST_ERR_CTP_EMPTY_JSON_BODY']);
 
 /**
@@ -56,6 +51,16 @@ export function toErrorResponse(error: unknown): ErrorResponse {
       details,
     );
   }
+  // A code of the layers below: the one table in error-codes.ts says its status.
+  const lower = code === undefined ? undefined : answerOfCode(code);
+  if (lower) {
+    // A 5xx message of a lower layer names files and hosts: the client gets the default one.
+    const message =
+      lower.statusCode >= 500 && lower.statusCode !== 503
+        ? defaultMessageOf(lower.code as ApiErrorCode)
+        : (readString(error, 'message') ?? '');
+    return { ...lower, message };
+  }
   // 503 is passed on too: "this dependency is down, retry" is safe and useful to say.
   const clientOrUnavailable =
     statusCode !== undefined && ((statusCode >= 400 && statusCode <= 499) || statusCode === 503);
@@ -67,9 +72,8 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   if (code.startsWith('FST_')) {
     return { statusCode, code: frameworkCodes[statusCode] ?? 'BAD_REQUEST', message };
   }
-  // Coded client errors of the data, store and inference layers keep their own code, but for
-  // a situation the API already names (see error-codes.ts).
-  return { statusCode, code: RENAMED[code] ?? code, message };
+  // A coded 4xx of a library (a fastify plugin, the multipart parser) keeps its code.
+  return { statusCode, code, message };
 }
 
 function internal(): ErrorResponse {

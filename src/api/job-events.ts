@@ -1,5 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { TERMINAL_STATUSES, type TrainingJobView } from '../jobs/job-view.js';
+import { TERMINAL_STATUSES } from '../jobs/job-status.js';
+import type { TrainingJobView } from '../jobs/job-view.js';
+import { toErrorResponse } from './error-response.js';
 import type { JobReading } from './job-watchers.js';
 import { REQUEST_ID_HEADER } from './plugins/request-id.js';
 
@@ -67,13 +69,7 @@ export function streamJobEvents(
   unsubscribe = subscribe((reading) => {
     if ('job' in reading) return publish(reading.job);
     // Only errors meant for clients (a 503 while Redis is down, say) show their message.
-    const err = reading.error;
-    const { code, statusCode } = err as { code?: string; statusCode?: number };
-    send(
-      'error',
-      code && statusCode
-        ? { code, message: (err as Error).message }
-        : { code: 'INTERNAL', message: 'internal error' },
-    );
+    const { code, message } = toErrorResponse(reading.error);
+    send('error', { code, message });
   });
 }

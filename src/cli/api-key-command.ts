@@ -9,7 +9,7 @@ import {
   parseScopes,
   perMinute,
   SCOPES,
-} from '../api/auth-keys.js';
+} from '../auth-keys.js';
 import { formatOptions, type OptionDoc, parseOptions, UsageError } from './option-table.js';
 
 const OPTIONS: OptionDoc[] = [

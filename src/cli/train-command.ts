@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { readConfig } from '../config.js';
+import type { DataSource } from '../data/data-source.js';
 import {
   BACKENDS,
   type BackendChoice,
@@ -8,8 +9,8 @@ import {
 } from '../ml/backend.js';
 import { OPTIMIZERS } from '../ml/optimizer.js';
 import type { BatchProgress } from '../ml/train.js';
+import { TRAINING_DEFAULTS } from '../ml/training-defaults.js';
 import { fileCheckpoints } from '../store/checkpoints.js';
-import type { DataSource } from '../training/data-source.js';
 import { runTraining } from '../training/run.js';
 import {
   choiceOption,
@@ -25,13 +26,23 @@ import { readSpecFile } from './spec-file.js';
 import { printEpoch, printTrainingResult } from './train-report.js';
 
 const OPTIONS: OptionDoc[] = [
-  { name: 'epochs', type: 'string', value: 'N', help: 'Epochs to train (default 1).' },
-  { name: 'batch-size', type: 'string', value: 'N', help: 'Images per batch (default 50).' },
+  {
+    name: 'epochs',
+    type: 'string',
+    value: 'N',
+    help: `Epochs to train (default ${TRAINING_DEFAULTS.epochs}).`,
+  },
+  {
+    name: 'batch-size',
+    type: 'string',
+    value: 'N',
+    help: `Images per batch (default ${TRAINING_DEFAULTS.batchSize}).`,
+  },
   {
     name: 'optimizer',
     type: 'string',
     value: 'NAME',
-    help: `${OPTIMIZERS.join(' | ')} (default adam).`,
+    help: `${OPTIMIZERS.join(' | ')} (default ${TRAINING_DEFAULTS.optimizer}).`,
   },
   {
     name: 'learning-rate',
@@ -158,7 +169,9 @@ export async function trainCommand(
     return 0;
   }
   const env = readConfig();
-  const batchSize = integerOption(values, 'batch-size', { fallback: 50 }) as number;
+  const batchSize = integerOption(values, 'batch-size', {
+    fallback: TRAINING_DEFAULTS.batchSize,
+  }) as number;
   const checkpointDir =
     (values['checkpoint-dir'] as string | undefined) ??
     join(env.checkpointDir, new Date().toISOString().replace(/[:.]/g, '-'));
@@ -171,9 +184,9 @@ export async function trainCommand(
   const result = await runTraining({
     source: dataSource(values, env.dataDir),
     spec: await readSpecFile(values.spec as string | undefined),
-    epochs: integerOption(values, 'epochs', { fallback: 1 }) as number,
+    epochs: integerOption(values, 'epochs', { fallback: TRAINING_DEFAULTS.epochs }) as number,
     batchSize,
-    optimizer: choiceOption(values, 'optimizer', OPTIMIZERS, 'adam'),
+    optimizer: choiceOption(values, 'optimizer', OPTIMIZERS, TRAINING_DEFAULTS.optimizer),
     learningRate: numberOption(values, 'learning-rate'),
     seed: integerOption(values, 'seed', { min: 0 }),
     testPerClass: integerOption(values, 'test-per-class'),

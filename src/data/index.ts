@@ -37,6 +37,11 @@ export {
 } from './limits.js';
 export { MT19937 } from './mt19937.js';
 export { type SeedSplit, type SeedSplitOptions, seedSplit } from './seed-split.js';
-export type { DataSource } from './source.js';
-export { CLASS_NAMES, type ClassName, type LabelledImageSet, NUM_CLASSES } from './types.js';
+export {
+  BUILT_IN_DATASET,
+  CLASS_NAMES,
+  type ClassName,
+  type LabelledImageSet,
+  NUM_CLASSES,
+} from './types.js';
 export type { FetchLike } from './verified-download.js';

@@ -28,3 +28,6 @@ export const CLASS_NAMES = [
 export type ClassName = (typeof CLASS_NAMES)[number];
 
 export const NUM_CLASSES = CLASS_NAMES.length;
+
+/** The id of the built-in Fashion-MNIST wherever a data set is named: jobs, the API, the CLI. */
+export const BUILT_IN_DATASET = 'fashion-mnist';

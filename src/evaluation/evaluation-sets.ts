@@ -1,7 +1,6 @@
+import { datasetSource, loadTrainingData, type SplitOptions } from '../data/data-source.js';
 import type { LabelledImageSet } from '../data/types.js';
 import type { DatasetStore } from '../store/dataset-store.js';
-import { BUILT_IN_DATASET } from '../store/dataset-store.js';
-import { type DataSource, loadTrainingData, type SplitOptions } from '../training/data-source.js';
 
 export type EvaluationSplit = 'test' | 'val' | 'train';
 
@@ -36,13 +35,12 @@ export function createEvaluationSets(options: EvaluationSetsOptions): Evaluation
   const cacheSize = options.cacheSize ?? 4;
   const cache = new Map<string, Promise<EvaluationSet>>();
 
-  async function sourceOf(dataset: string): Promise<DataSource> {
-    if (dataset === BUILT_IN_DATASET) {
-      return { kind: 'fashion-mnist', dataDir: options.dataDir, download: false };
-    }
-    if (!options.datasets) throw new Error('uploaded data sets are not available');
-    return options.datasets.source(dataset);
-  }
+  const sourceOf = (dataset: string) =>
+    datasetSource(dataset, {
+      dataDir: options.dataDir,
+      download: false,
+      uploaded: options.datasets?.source,
+    });
 
   async function read(
     dataset: string,

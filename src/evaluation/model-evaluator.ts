@@ -1,9 +1,8 @@
-import { balancedSubset, DataSplitError } from '../data/index.js';
+import type { SplitOptions } from '../data/data-source.js';
+import { BUILT_IN_DATASET, balancedSubset, DataSplitError } from '../data/index.js';
 import type { Predictor } from '../inference/predictor.js';
 import { type Evaluation, evaluate } from '../ml/evaluate.js';
-import { BUILT_IN_DATASET } from '../store/dataset-store.js';
 import type { ModelRegistry, ModelVersion } from '../store/model-registry.js';
-import type { SplitOptions } from '../training/data-source.js';
 import type { EvaluationSets, EvaluationSplit } from './evaluation-sets.js';
 import { predictSet } from './predict-set.js';
 
@@ -50,7 +49,6 @@ export interface ModelEvaluatorOptions {
 /** A request the model and data set cannot satisfy; `code` is part of the API contract. */
 export class EvaluationError extends Error {
   override readonly name = 'EvaluationError';
-  readonly statusCode = 400;
 
   constructor(
     readonly code: 'UNKNOWN_DATASET' | 'DATASET_MISMATCH',

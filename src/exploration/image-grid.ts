@@ -78,7 +78,7 @@ export function scaledImage(set: LabelledImageSet, row: number, scale: number): 
 function assertDrawable(width: number, height: number): void {
   if (width * height > MAX_OUTPUT_PIXELS) {
     throw new ExplorationError(
-      'IMAGE_TOO_LARGE',
+      'PICTURE_TOO_LARGE',
       `the picture would be ${width}x${height} pixels, more than the ${MAX_OUTPUT_PIXELS} allowed; ask for a smaller scale or fewer images per class`,
     );
   }

@@ -1,5 +1,5 @@
+import { type DataSource, loadTrainingData } from '../data/data-source.js';
 import { DataSplitError } from '../data/index.js';
-import { type DataSource, loadTrainingData } from '../training/data-source.js';
 import { ExplorationError } from './errors.js';
 import type { DatasetSplits } from './split-stats.js';
 

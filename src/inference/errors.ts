@@ -8,20 +8,6 @@ export type InputErrorCode =
   | 'OPTION_INVALID'
   | 'EXPLAIN_LIMIT';
 
-export type InputErrorStatus = 400 | 413 | 415;
-
-const STATUS_BY_CODE: Record<InputErrorCode, InputErrorStatus> = {
-  IMAGE_NOT_SUPPORTED: 415,
-  IMAGE_TOO_LARGE: 413,
-  // Too costly to decode for its size (JPEG scans, the time budget): too large in work.
-  IMAGE_TOO_COMPLEX: 413,
-  IMAGE_CORRUPT: 400,
-  INSTANCE_INVALID: 400,
-  PIXEL_OUT_OF_RANGE: 400,
-  OPTION_INVALID: 400,
-  EXPLAIN_LIMIT: 400,
-};
-
 export interface InputErrorOptions {
   /** Where in the request body the problem is, e.g. `instances[3]` or `instances[0][17]`. */
   path?: string;
@@ -29,13 +15,12 @@ export interface InputErrorOptions {
 }
 
 /**
- * A prediction input the client must fix. `code` is stable for programs, `statusCode` is the
- * HTTP status to answer with, and the message (prefixed with `path` when there is one) says
- * what was received and what is accepted.
+ * A prediction input the client must fix. `code` is stable for programs (the API answers it
+ * by api/error-codes.ts), and the message (prefixed with `path` when there is one) says what
+ * was received and what is accepted.
  */
 export class InputError extends Error {
   readonly code: InputErrorCode;
-  readonly statusCode: InputErrorStatus;
   readonly path: string | undefined;
   /** The message without the path prefix. */
   readonly detail: string;
@@ -46,7 +31,6 @@ export class InputError extends Error {
     });
     this.name = 'InputError';
     this.code = code;
-    this.statusCode = STATUS_BY_CODE[code];
     this.path = options.path;
     this.detail = message;
   }

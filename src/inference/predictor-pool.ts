@@ -52,7 +52,6 @@ export interface PredictorPool extends Predictor {
 export class PredictorClosedError extends Error {
   override readonly name = 'PredictorClosedError';
   readonly code = 'PREDICTOR_CLOSED';
-  readonly statusCode = 503;
 
   constructor() {
     super('the predictor is shutting down; retry on another instance');

@@ -1,26 +1,10 @@
 import type { Job, JobState } from 'bullmq';
 import type { CancelRequest } from './cancel-requests.js';
+import { TERMINAL_STATUSES, type TrainingJobStatus } from './job-status.js';
 import { type LifecycleState, TERMINAL_STATES, type Transition } from './lifecycle.js';
 import type { TrainingJobResult } from './processor.js';
 import type { TrainingProgress } from './progress.js';
 import type { TrainingJobData } from './training-job.js';
-
-export type TrainingJobStatus =
-  | 'queued'
-  | 'active'
-  | 'completed'
-  | 'failed'
-  | 'cancelled'
-  | 'timed_out'
-  | 'stopped_early';
-
-export const TERMINAL_STATUSES: readonly TrainingJobStatus[] = [
-  'completed',
-  'failed',
-  'cancelled',
-  'timed_out',
-  'stopped_early',
-];
 
 /** A training job as clients see it. */
 export interface TrainingJobView {

@@ -1,12 +1,11 @@
 import { type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
 import { type Config, readConfig } from '../config.js';
+import { type DataSource, datasetSource } from '../data/data-source.js';
 import { DataFormatError, DataSplitError } from '../data/index.js';
 import { SpecError } from '../ml/spec.js';
 import { CheckpointOwnerError } from '../store/checkpoints.js';
-import { BUILT_IN_DATASET } from '../store/dataset-store.js';
 import type { ModelRegistry } from '../store/model-registry.js';
 import { createStores, type Stores } from '../store/stores.js';
-import type { DataSource } from '../training/data-source.js';
 import { runTraining, type TrainingRunResult } from '../training/run.js';
 import { batchGateWaiter } from './batch-gate.js';
 import { childConnection } from './connection.js';
@@ -187,10 +186,12 @@ async function unrecoverableOnBadData<T>(run: () => Promise<T>): Promise<T> {
 
 /** The built-in Fashion-MNIST, or an uploaded data set; a missing one fails the job for good. */
 async function dataSource(config: Config, stores: Stores, id: string): Promise<DataSource> {
-  if (id === BUILT_IN_DATASET)
-    return { kind: 'fashion-mnist', dataDir: config.dataDir, download: true };
   try {
-    return await stores.datasets.source(id);
+    return await datasetSource(id, {
+      dataDir: config.dataDir,
+      download: true,
+      uploaded: stores.datasets.source,
+    });
   } catch (err) {
     throw new UnrecoverableError(`dataset '${id}': ${(err as Error).message}`);
   }

@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import type { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { CancelRequests } from './cancel-requests.js';
+import { indexOfQueue } from './job-index.js';
+import type { TrainingJobStatus } from './job-status.js';
 import {
   activeSeconds,
   type LifecycleState,
@@ -43,6 +45,10 @@ export function superviseTraining({
     queue
       .addJobLog(id, JSON.stringify(t))
       .catch((err) => log.warn({ err, jobId: id }, 'lifecycle'));
+  const index = indexOfQueue(queue);
+  /** Keeps the index job lists page through in step with the job's status. */
+  const reindex = (id: string, at: number, status: TrainingJobStatus) =>
+    index.move(id, at, status).catch((err) => log.warn({ err, jobId: id }, 'job index'));
   const stop = (id: string, reason: string) => {
     if (worker.cancelJob(id, reason)) log.info({ jobId: id, reason }, 'stopping training job');
   };
@@ -52,6 +58,7 @@ export function superviseTraining({
     running.set(id, {});
     // Cancelled while it waited: end it before it starts training.
     if (await cancels.get(id)) return stop(id, STOP.cancel);
+    await reindex(id, job.timestamp, 'active');
     await record(
       id,
       transition('active', `attempt ${job.attemptsStarted} on ${where}`, {
@@ -85,6 +92,7 @@ export function superviseTraining({
     };
     const [state, fallback] = ended[result.status] ?? ended.completed;
     const reason = result.endReason ?? fallback;
+    void reindex(String(job.id), job.timestamp, state as TrainingJobStatus);
     void record(String(job.id), transition(state, reason, { attempt: job.attemptsStarted }));
   });
 
@@ -92,6 +100,7 @@ export function superviseTraining({
     if (!job) return;
     running.delete(String(job.id));
     const final = (await job.getState()) === 'failed';
+    await reindex(String(job.id), job.timestamp, final ? 'failed' : 'queued');
     const reason = final
       ? err.message
       : `attempt ${job.attemptsStarted} failed (${err.message}); retrying from its last checkpoint`;
@@ -103,6 +112,10 @@ export function superviseTraining({
 
   // Another worker died holding this job; BullMQ has put it back in the queue.
   worker.on('stalled', (jobId) => {
+    void queue
+      .getJob(jobId)
+      .then((job) => job && reindex(jobId, job.timestamp, 'queued'))
+      .catch((err) => log.warn({ err, jobId }, 'job index'));
     void record(
       jobId,
       transition(

@@ -1,21 +1,31 @@
 import { UnrecoverableError } from 'bullmq';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
-import type { OptimizerName } from '../ml/optimizer.js';
+import { BUILT_IN_DATASET } from '../data/index.js';
+import { OPTIMIZERS, type OptimizerName } from '../ml/optimizer.js';
 import type { ModelSpec } from '../ml/spec.js';
 import { SpecError } from '../ml/spec.js';
 import { parseSpec } from '../ml/spec-parse.js';
-import type { EarlyStopping } from '../tuning/early-stopping.js';
+import { TRAINING_DEFAULTS } from '../ml/training-defaults.js';
+import type { EarlyStopping } from './early-stopping.js';
 
 /** What a client may ask of a training job; everything but the data set is optional. */
 export const TrainingOptionsSchema = Type.Object(
   {
-    epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 1 })),
-    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096, default: 50 })),
+    epochs: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 1000, default: TRAINING_DEFAULTS.epochs }),
+    ),
+    batchSize: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 4096, default: TRAINING_DEFAULTS.batchSize }),
+    ),
     optimizer: Type.Optional(
-      Type.Union([Type.Literal('adam'), Type.Literal('sgd'), Type.Literal('rmsprop')], {
-        default: 'adam',
-      }),
+      // Typed as the list it is made of: a new optimizer reaches the API, the CLI and tuning.
+      Type.Unsafe<OptimizerName>(
+        Type.Union(
+          OPTIMIZERS.map((name) => Type.Literal(name)),
+          { default: TRAINING_DEFAULTS.optimizer },
+        ),
+      ),
     ),
     learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
@@ -33,7 +43,7 @@ export const TrainingOptionsSchema = Type.Object(
 export const TrainingJobRequestSchema = Type.Object(
   {
     dataset: Type.Optional(
-      Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', default: 'fashion-mnist' }),
+      Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', default: BUILT_IN_DATASET }),
     ),
     model: Type.Optional(Type.Object({}, { additionalProperties: true })),
     training: Type.Optional(TrainingOptionsSchema),
@@ -69,9 +79,13 @@ export interface TrialOf {
 
 /** A request that passed the schema but not the deeper checks (the model spec). */
 export class InvalidJobError extends Error {
-  readonly statusCode = 400;
   constructor(
-    readonly code: string,
+    readonly code:
+      | 'UNKNOWN_DATASET'
+      | 'DATASET_MISMATCH'
+      | 'MODEL_TOO_LARGE'
+      | 'INVALID_MODEL'
+      | 'INVALID_SEARCH_SPACE',
     message: string,
   ) {
     super(message);
@@ -92,7 +106,7 @@ export function toJobData(request: TrainingJobRequest): TrainingJobData {
     throw err;
   }
   return {
-    dataset: request.dataset ?? 'fashion-mnist',
+    dataset: request.dataset ?? BUILT_IN_DATASET,
     spec,
     training: training as TrainingOptions,
   };

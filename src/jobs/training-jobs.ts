@@ -2,20 +2,18 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { Job, JobState, JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { NUM_CLASSES } from '../data/index.js';
+import { BUILT_IN_DATASET, NUM_CLASSES } from '../data/index.js';
 import type { ModelSpec } from '../ml/spec.js';
 import { checkSpecBudget, DEFAULT_SPEC_LIMITS, type SpecLimits } from '../ml/spec-budget.js';
 import { checkSpecFits, type DatasetShape } from '../ml/spec-fit.js';
 import { isRedisUnavailable } from '../redis/connection-errors.js';
-import { BUILT_IN_DATASET, type DatasetStore } from '../store/dataset-store.js';
+import type { DatasetStore } from '../store/dataset-store.js';
 import { StoreError } from '../store/store-errors.js';
 import { cancelRequests } from './cancel-requests.js';
-import {
-  TERMINAL_STATUSES,
-  type TrainingJobStatus,
-  type TrainingJobView,
-  toJobView,
-} from './job-view.js';
+import { indexOfQueue } from './job-index.js';
+import { fillIndex, type PageRequest, pageIndex, settleIndex } from './job-pages.js';
+import { TERMINAL_STATUSES } from './job-status.js';
+import { type TrainingJobView, toJobView } from './job-view.js';
 import { parseTransitions } from './lifecycle.js';
 import type { TrainingJobResult } from './processor.js';
 import { enqueueTraining } from './queue.js';
@@ -26,7 +24,7 @@ import {
   toJobData,
 } from './training-job.js';
 
-/** A 4xx/5xx the API maps by code; declared here, where the condition is known. */
+/** A job request that cannot be done; the API maps its code to a status (api/error-codes.ts). */
 export class JobsError extends Error {
   constructor(
     readonly code:
@@ -35,7 +33,6 @@ export class JobsError extends Error {
       | 'IDEMPOTENCY_KEY_REUSED'
       | 'INVALID_IDEMPOTENCY_KEY'
       | 'JOB_FINISHED',
-    readonly statusCode: number,
     message: string,
   ) {
     super(message);
@@ -52,22 +49,22 @@ export function idempotentJobId(key: string): string {
   if (!IDEMPOTENCY_KEY.test(key)) {
     throw new JobsError(
       'INVALID_IDEMPOTENCY_KEY',
-      400,
       'Idempotency-Key must be 1-255 printable ASCII characters without spaces',
     );
   }
   return `idem-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
 
-const TYPES: Record<TrainingJobStatus, JobType[]> = {
-  queued: ['waiting', 'delayed', 'prioritized', 'waiting-children'],
-  active: ['active'],
-  completed: ['completed'],
-  cancelled: ['completed'],
-  timed_out: ['completed'],
-  stopped_early: ['completed'],
-  failed: ['failed'],
-};
+/** Every BullMQ state a training job can be in. */
+const BULL_TYPES: JobType[] = [
+  'waiting',
+  'delayed',
+  'prioritized',
+  'waiting-children',
+  'active',
+  'completed',
+  'failed',
+];
 
 /** What a job must pass before it is queued, beyond the schema and the spec's own rules. */
 export interface AdmissionOptions {
@@ -100,11 +97,7 @@ export function datasetShapes(
 /** Checks a spec and batch size against one data set and the model budget. */
 export type Admit = (spec: ModelSpec, batchSize: number) => void;
 
-export interface ListOptions {
-  status?: TrainingJobStatus;
-  limit: number;
-  offset: number;
-}
+export type ListOptions = PageRequest;
 
 /**
  * Training jobs as a service over the queue: what the routes call. `redisReady` tells
@@ -114,7 +107,7 @@ export interface ListOptions {
 export function createTrainingJobs(
   queue: Queue<TrainingJobData>,
   redisReady: () => boolean,
-  datasetExists: (id: string) => Promise<boolean> = async (id) => id === 'fashion-mnist',
+  datasetExists: (id: string) => Promise<boolean> = async (id) => id === BUILT_IN_DATASET,
   /** The queue's Redis, for cancel requests; without it jobs cannot be cancelled. */
   redis?: Redis,
   admission: AdmissionOptions = {},
@@ -158,13 +151,24 @@ export function createTrainingJobs(
     const transitions = parseTransitions(logs.logs);
     return toJobView(job as never, state as JobState | 'unknown', { transitions, cancel });
   };
+  const loadView = async (id: string) => {
+    const job = await available(() => queue.getJob(id));
+    return job ? view(job) : undefined;
+  };
+  /** Records a job just queued in the index its lists page through. */
+  const indexed = async (job: Job<TrainingJobData>) => {
+    await available(async () => indexOfQueue(queue).add(String(job.id), job.timestamp));
+    return job;
+  };
   const find = async (id: string) => {
     const job = JOB_ID.test(id) ? await available(() => queue.getJob(id)) : undefined;
-    if (!job) throw new JobsError('JOB_NOT_FOUND', 404, `no training job with id '${id}'`);
+    if (!job) throw new JobsError('JOB_NOT_FOUND', `no training job with id '${id}'`);
     return job;
   };
   return {
     admitting,
+    /** Records a job queued elsewhere (a tuning job's trial) in the index of jobs. */
+    recordQueued: indexed,
 
     /**
      * Queues a job. With an idempotency key, a repeated request returns the job the first
@@ -174,18 +178,19 @@ export function createTrainingJobs(
       const data = toJobData(request);
       (await admitting(data.dataset))(data.spec, data.training.batchSize);
       if (idempotencyKey === undefined) {
+        const job = await available(() => enqueueTraining(queue, data));
+        await indexed(job);
         // Just queued: a worker may take it at once, but the answer describes the request.
-        return toJobView(await available(() => enqueueTraining(queue, data)), 'waiting');
+        return toJobView(job, 'waiting');
       }
       const jobId = idempotentJobId(idempotencyKey);
-      await available(() => enqueueTraining(queue, data, jobId));
+      await indexed(await available(() => enqueueTraining(queue, data, jobId)));
       // add() answers with the data it was given; the stored job shows what the key first made.
       const stored = await available(() => queue.getJob(jobId));
-      if (!stored) throw new JobsError('JOB_NOT_FOUND', 404, `job '${jobId}' vanished`);
+      if (!stored) throw new JobsError('JOB_NOT_FOUND', `job '${jobId}' vanished`);
       if (!isDeepStrictEqual(stored.data, data)) {
         throw new JobsError(
           'IDEMPOTENCY_KEY_REUSED',
-          409,
           'this Idempotency-Key was used for a different request; use a new key for a new job',
         );
       }
@@ -206,23 +211,39 @@ export function createTrainingJobs(
       if (TERMINAL_STATUSES.includes(current.status) && !current.cancelRequestedAt) {
         throw new JobsError(
           'JOB_FINISHED',
-          409,
           `training job '${id}' has already ended as ${current.status}; there is nothing to cancel`,
         );
       }
       if (!cancels) throw unavailable();
       await available(() => cancels.request(String(job.id), by));
-      return view(job);
+      const cancelled = await view(job);
+      // A queued job is cancelled at once; a running one when its worker stops it.
+      await available(async () =>
+        indexOfQueue(queue).move(cancelled.id, job.timestamp, cancelled.status),
+      );
+      return cancelled;
     },
 
-    async list({ status, limit, offset }: ListOptions) {
-      const types = status ? TYPES[status] : Object.values(TYPES).flat();
-      const unique = [...new Set(types)];
-      const jobs = await available(() => queue.getJobs(unique, offset, offset + limit - 1, false));
-      const views = await Promise.all(jobs.map((job) => view(job)));
-      const items = status ? views.filter((v) => v.status === status) : views;
-      const total = await available(() => queue.getJobCountByTypes(...unique));
-      return { items, total, limit, offset };
+    /**
+     * A page of jobs, newest first, from the index of jobs by creation time and status
+     * (see job-index.ts). `total` counts the jobs with that status, or all of them.
+     */
+    async list(request: ListOptions) {
+      return available(async () => {
+        const index = indexOfQueue(queue);
+        await fillIndex(index, queue, BULL_TYPES, async (job) => {
+          await index.move(String(job.id), job.timestamp, (await view(job)).status);
+        });
+        const load = (id: string) => loadView(id);
+        const statusOf = (v: TrainingJobView) => v.status;
+        const { status } = request;
+        // A job that ended while its worker died is still recorded as running.
+        if (status && TERMINAL_STATUSES.includes(status)) {
+          await settleIndex(index, 'active', load, statusOf);
+        }
+        const page = await pageIndex(index, request, load, statusOf);
+        return { ...page, total: await index.count(status), limit: request.limit };
+      });
     },
   };
 }
@@ -247,9 +268,5 @@ export function queueCalls(redisReady: () => boolean) {
 }
 
 function unavailable(): JobsError {
-  return new JobsError(
-    'QUEUE_UNAVAILABLE',
-    503,
-    'the job queue (Redis) is unavailable; retry later',
-  );
+  return new JobsError('QUEUE_UNAVAILABLE', 'the job queue (Redis) is unavailable; retry later');
 }

@@ -1,10 +1,10 @@
 import type { Config } from '../config.js';
 import type { EpochMetrics } from '../ml/train.js';
-import { decide } from '../tuning/early-stopping.js';
-import { trialReports } from '../tuning/trial-reports.js';
 import { childConnection } from './connection.js';
+import { decide } from './early-stopping.js';
 import { STOP } from './stop-reasons.js';
 import type { TrialOf } from './training-job.js';
+import { trialReports } from './trial-reports.js';
 
 /**
  * What a tuning trial does besides training: after each epoch it posts its best val_acc and

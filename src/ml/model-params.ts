@@ -1,4 +1,5 @@
-import { flattenedSize, type ModelSpec } from './spec.js';
+import type { ModelSpec } from './spec.js';
+import { specLayers } from './spec-layers.js';
 
 /**
  * Trainable parameters of the model a spec builds, counted without building it (the
@@ -6,17 +7,5 @@ import { flattenedSize, type ModelSpec } from './spec.js';
  * batch-norm gamma and beta, dense kernels and biases.
  */
 export function parameterCount(spec: ModelSpec): number {
-  let total = 0;
-  let channels = spec.inputShape[2];
-  for (const block of spec.conv) {
-    total += block.filter * block.filter * channels * block.channels + block.channels;
-    total += 2 * block.channels;
-    channels = block.channels;
-  }
-  let width = flattenedSize(spec);
-  for (const block of spec.dense) {
-    total += 2 * width + width * block.neurons + block.neurons;
-    width = block.neurons;
-  }
-  return total;
+  return specLayers(spec).reduce((total, layer) => total + layer.trainable, 0);
 }

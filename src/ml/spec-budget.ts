@@ -1,4 +1,5 @@
-import { convBlockShapes, flattenedSize, type ModelSpec } from './spec.js';
+import type { ModelSpec } from './spec.js';
+import { sizeOf, specLayers } from './spec-layers.js';
 
 /**
  * What training a spec costs, computed from the spec alone (as spec-summary.ts computes its
@@ -17,42 +18,15 @@ export interface SpecCost {
 }
 
 export function specCost(spec: ModelSpec): SpecCost {
-  let parameters = 0;
-  let activations = 0;
-  let largest = 0;
-  let flops = 0;
-  const output = (dims: readonly number[], flopsPerValue = 1) => {
-    const size = dims.reduce((n, d) => n * d, 1);
-    activations += size;
-    largest = Math.max(largest, size);
-    flops += size * flopsPerValue;
-  };
-  output(spec.inputShape, 0);
-  convBlockShapes(spec.inputShape, spec.conv).forEach((s, i) => {
-    const block = spec.conv[i] as ModelSpec['conv'][number];
-    const fanIn = block.filter * block.filter * s.input[2];
-    parameters += fanIn * block.channels + block.channels + 4 * block.channels;
-    output(s.padded, 0);
-    output(s.conv, 2 * fanIn + 1); // the convolution and its bias
-    output(s.conv, 4); // batch normalisation
-    output(s.conv); // activation
-    output(s.output, block.pool * block.pool); // max pooling compares pool x pool values
-  });
-  let width = flattenedSize(spec);
-  for (const block of spec.dense) {
-    parameters += 4 * width + width * block.neurons + block.neurons;
-    output([width], 4); // batch normalisation
-    output([width]); // dropout
-    output([block.neurons], 2 * width + 1); // the matrix product and its bias
-    output([block.neurons]); // activation
-    width = block.neurons;
+  const cost = { parameters: 0, activationsPerImage: 0, largestActivation: 0, flopsPerImage: 0 };
+  for (const layer of specLayers(spec)) {
+    const size = sizeOf(layer);
+    cost.parameters += layer.trainable + layer.nonTrainable;
+    cost.activationsPerImage += size * layer.kept;
+    if (layer.kept > 0) cost.largestActivation = Math.max(cost.largestActivation, size);
+    cost.flopsPerImage += size * layer.flopsPerValue;
   }
-  return {
-    parameters,
-    activationsPerImage: activations,
-    largestActivation: largest,
-    flopsPerImage: flops,
-  };
+  return cost;
 }
 
 /**

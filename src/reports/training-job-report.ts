@@ -1,4 +1,5 @@
-import { TERMINAL_STATUSES, type TrainingJobView } from '../jobs/job-view.js';
+import { TERMINAL_STATUSES } from '../jobs/job-status.js';
+import type { TrainingJobView } from '../jobs/job-view.js';
 import { count, fixed, percent, time } from './format.js';
 import { heatmap } from './heatmap.js';
 import { html, type Interpolation, type SafeHtml } from './html.js';

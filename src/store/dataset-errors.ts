@@ -2,20 +2,16 @@
 export class DatasetError extends Error {
   override readonly name = 'DatasetError';
   readonly code = 'DATASET_INVALID';
-  readonly statusCode = 400;
 }
 
 /** An uploaded data set holds more than a limit allows; the message names the limit and figure. */
 export class DatasetTooLargeError extends Error {
   override readonly name = 'DatasetTooLargeError';
   readonly code = 'DATASET_TOO_LARGE';
-  readonly statusCode = 413;
 }
 
 /** Storing one more data set would exceed a quota; the message names it and how to free room. */
 export class DatasetQuotaError extends Error {
   override readonly name = 'DatasetQuotaError';
   readonly code = 'DATASET_QUOTA_EXCEEDED';
-  // The stored data sets, not the request, are in the way: 409 as for any conflicting state.
-  readonly statusCode = 409;
 }

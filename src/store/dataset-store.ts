@@ -4,10 +4,11 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { DataSource } from '../data/data-source.js';
 import {
+  BUILT_IN_DATASET,
   DataFormatError,
   type DataLimits,
-  type DataSource,
   type DataSummary,
   UPLOAD_DATA_LIMITS,
 } from '../data/index.js';
@@ -393,5 +394,3 @@ export function datasetExists(store: DatasetStore): (id: string) => Promise<bool
     }
   };
 }
-
-export const BUILT_IN_DATASET = 'fashion-mnist';

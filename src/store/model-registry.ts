@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { CursorError } from '../redis/creation-index.js';
 import { assertId, type IdKind } from './ids.js';
 import { StoreError } from './store-errors.js';
 
@@ -71,7 +72,6 @@ export interface Promotion {
 export class PromotionRefusedError extends Error {
   override readonly name = 'PromotionRefusedError';
   readonly code = 'PROMOTION_REFUSED';
-  readonly statusCode = 409;
 
   constructor(
     readonly alias: string,
@@ -92,7 +92,6 @@ export class PromotionRefusedError extends Error {
 export class AliasNameTakenError extends Error {
   override readonly name = 'AliasNameTakenError';
   readonly code = 'ALIAS_NAME_TAKEN';
-  readonly statusCode = 409;
 
   constructor(readonly alias: string) {
     super(`'${alias}' is a model id and cannot be an alias name; choose another name`);
@@ -232,7 +231,7 @@ export function createModelRegistry(options: ModelRegistryOptions): ModelRegistr
     }
     const { cursor } = listOptions;
     if (cursor !== undefined && !CURSOR.test(cursor)) {
-      throw new StoreError('INVALID_ARGUMENT', 'cursor must be a nextCursor returned by list');
+      throw new CursorError('cursor must be a nextCursor returned by the same list');
     }
     // A version cursor, unlike an offset, does not shift when newer models arrive.
     const max = cursor === undefined ? '+inf' : `(${cursor}`;

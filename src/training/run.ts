@@ -1,3 +1,9 @@
+import {
+  type DataSource,
+  type LoadedData,
+  loadTrainingData,
+  type SplitOptions,
+} from '../data/data-source.js';
 import { type BackendChoice, selectBackend, type TrainingStepChoice } from '../ml/backend.js';
 import { singleReplicaEngine } from '../ml/compiled/single-engine.js';
 import type { TrainingEngine } from '../ml/engine.js';
@@ -15,12 +21,6 @@ import {
   fitModel,
   unlessAborted,
 } from '../ml/train.js';
-import {
-  type DataSource,
-  type LoadedData,
-  loadTrainingData,
-  type SplitOptions,
-} from './data-source.js';
 
 export interface TrainingRunOptions extends SplitOptions {
   source: DataSource;

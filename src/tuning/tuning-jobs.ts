@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FlowProducer, Job, JobState, Queue } from 'bullmq';
+import { BUILT_IN_DATASET } from '../data/index.js';
+import { indexOfQueue } from '../jobs/job-index.js';
+import { fillIndex, pageIndex } from '../jobs/job-pages.js';
 import type { TrainingJobView } from '../jobs/job-view.js';
 import { TRAINING_QUEUE } from '../jobs/queue.js';
 import { InvalidJobError, type TrainingJobData, toJobData } from '../jobs/training-job.js';
@@ -18,6 +21,7 @@ import { DEFAULT_TRIALS, earlyStoppingOf, type TuningRequest } from './tuning-re
 import { type TuningJobData, type TuningResult, toTuningView } from './tuning-view.js';
 
 const RETENTION = { age: 30 * 24 * 3600 };
+const TUNING_TYPES = ['waiting-children', 'waiting', 'active', 'completed', 'failed'] as const;
 const TUNING_ID = /^tune-[a-f0-9]{12}$/;
 
 /**
@@ -36,7 +40,8 @@ export function createTuningJobs(options: {
 }) {
   const { flows, queue, trainingJobs } = options;
   const available = queueCalls(options.redisReady ?? (() => true));
-  const datasetExists = options.datasetExists ?? (async (id) => id === 'fashion-mnist');
+  const tuningIndex = indexOfQueue(queue);
+  const datasetExists = options.datasetExists ?? (async (id) => id === BUILT_IN_DATASET);
 
   const view = async (job: Job<TuningJobData, TuningResult>) => {
     const [state, trials] = await Promise.all([
@@ -63,7 +68,7 @@ export function createTuningJobs(options: {
       } catch (err) {
         throw new InvalidJobError('INVALID_SEARCH_SPACE', (err as Error).message);
       }
-      const dataset = request.dataset ?? 'fashion-mnist';
+      const dataset = request.dataset ?? BUILT_IN_DATASET;
       if (!(await datasetExists(dataset))) {
         throw new InvalidJobError(
           'UNKNOWN_DATASET',
@@ -118,7 +123,7 @@ export function createTuningJobs(options: {
         deadline,
         trials: trials.map(({ trial, params, jobId }) => ({ trial, params, jobId })),
       };
-      await available(() =>
+      const flow = await available(() =>
         flows.add({
           name: 'tune',
           queueName: TUNING_QUEUE,
@@ -140,21 +145,32 @@ export function createTuningJobs(options: {
           })),
         }),
       );
+      // The trials are listed with every training job, the search with the tuning jobs.
+      for (const child of flow.children ?? []) await trainingJobs.recordQueued(child.job);
+      await available(() => tuningIndex.add(id, flow.job.timestamp));
       return this.get(id);
     },
 
     async get(id: string) {
       const job = TUNING_ID.test(id) ? await available(() => queue.getJob(id)) : undefined;
-      if (!job) throw new JobsError('JOB_NOT_FOUND', 404, `no tuning job with id '${id}'`);
+      if (!job) throw new JobsError('JOB_NOT_FOUND', `no tuning job with id '${id}'`);
       return view(job as Job<TuningJobData, TuningResult>);
     },
 
-    async list({ limit, offset }: { limit: number; offset: number }) {
-      const types = ['waiting-children', 'waiting', 'active', 'completed', 'failed'] as const;
-      const jobs = await available(() => queue.getJobs([...types], offset, offset + limit - 1));
-      const items = await Promise.all(jobs.map((j) => view(j as Job<TuningJobData, TuningResult>)));
-      const total = await available(() => queue.getJobCountByTypes(...types));
-      return { items, total, limit, offset };
+    /** A page of tuning jobs, newest first (see job-index.ts). */
+    async list({ limit, cursor }: { limit: number; cursor?: string }) {
+      return available(async () => {
+        await fillIndex(tuningIndex, queue, TUNING_TYPES, (job) =>
+          tuningIndex.add(String(job.id), job.timestamp),
+        );
+        const load = async (id: string) => {
+          const job = await queue.getJob(id);
+          return job ? view(job as Job<TuningJobData, TuningResult>) : undefined;
+        };
+        // Unfiltered: no status is ever asked of an item.
+        const page = await pageIndex(tuningIndex, { limit, cursor }, load, () => 'queued');
+        return { ...page, limit };
+      });
     },
   };
 }

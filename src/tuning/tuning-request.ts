@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
+import type { EarlyStopping } from '../jobs/early-stopping.js';
 import { TrainingJobRequestSchema, TrainingOptionsSchema } from '../jobs/training-job.js';
-import type { EarlyStopping } from './early-stopping.js';
 import { gridSize, SearchSpaceSchema } from './search-space.js';
 
 /** Trials of a tuning job that does not say how many. */

@@ -1,6 +1,6 @@
 import type { Job, JobState } from 'bullmq';
+import type { EarlyStopping } from '../jobs/early-stopping.js';
 import type { TrainingJobView } from '../jobs/job-view.js';
-import type { EarlyStopping } from './early-stopping.js';
 import type { SearchSpace, TrialParams } from './search-space.js';
 
 /** A tuning job as queued (the flow's parent job). */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isPublicRoute, mayCall, scopesFor } from '../../src/api/auth-scopes.js';
 import {
   formatApiKeyEntry,
   generateApiKey,
@@ -8,8 +9,7 @@ import {
   MAX_PER_MINUTE,
   parseApiKeys,
   SCOPES,
-} from '../../src/api/auth-keys.js';
-import { isPublicRoute, mayCall, scopesFor } from '../../src/api/auth-scopes.js';
+} from '../../src/auth-keys.js';
 import { ConfigError, readConfig } from '../../src/config.js';
 
 describe('API keys', () => {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { generateApiKey, hashApiKey } from '../../src/api/auth-keys.js';
 import type { AppDeps } from '../../src/app.js';
+import { generateApiKey, hashApiKey } from '../../src/auth-keys.js';
 import { buildTestApp, capturingLogger } from './helper.js';
 
 const NO_LIMITS = { predictPerMinute: 0, jobsPerMinute: 0 };

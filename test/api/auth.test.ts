@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateApiKey, hashApiKey, type Scope } from '../../src/api/auth-keys.js';
 import type { App } from '../../src/app.js';
+import { generateApiKey, hashApiKey, type Scope } from '../../src/auth-keys.js';
 import { readConfig } from '../../src/config.js';
 import { apiConnection } from '../../src/jobs/connection.js';
 import { createTrainingQueue } from '../../src/jobs/queue.js';

@@ -207,12 +207,12 @@ describe('an upload cut off by a kill', () => {
     upload.write(csvText(small.train));
     const staged = async () =>
       (await readdir(root).catch(() => [])).filter((n) => n.startsWith('.tmp-upload-'));
-    // Killed once the part is on disk: the staging directory appears before its first file.
-    const holdsPart = async () => {
+    // The staging directory comes a moment before the file inside it: wait for both.
+    const writing = async () => {
       const [dir] = await staged();
       return dir !== undefined && (await readdir(join(root, dir))).includes('train.csv');
     };
-    while (!(await holdsPart())) await new Promise((r) => setTimeout(r, 20));
+    while (!(await writing())) await new Promise((r) => setTimeout(r, 20));
 
     await first.stop('SIGKILL');
     upload.destroy();

@@ -3,6 +3,7 @@ import { PNG } from 'pngjs';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
+import { type LoadedData, loadTrainingData } from '../../src/data/data-source.js';
 import {
   CLASS_NAMES,
   type LabelledImageSet,
@@ -11,7 +12,6 @@ import {
 } from '../../src/data/index.js';
 import { GAP_GREY, GRID_GAP } from '../../src/exploration/image-grid.js';
 import { createDatasetStore } from '../../src/store/dataset-store.js';
-import { type LoadedData, loadTrainingData } from '../../src/training/data-source.js';
 import { useTempDirs } from '../data/support/temp-dir.js';
 import { firstRealImages, idxOf } from '../support/dataset-files.js';
 import { buildTestApp } from './helper.js';

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateApiKey, hashApiKey } from '../../src/api/auth-keys.js';
 import type { App } from '../../src/app.js';
+import { generateApiKey, hashApiKey } from '../../src/auth-keys.js';
 import type { LabelledImageSet } from '../../src/data/index.js';
 import { createDatasetStore } from '../../src/store/dataset-store.js';
 import { useTempDirs } from '../data/support/temp-dir.js';

@@ -478,6 +478,14 @@ const pageValue = fc.oneof(
   fc.constantFrom('99999999999999999999', '-1', '1.5', '1e400', 'NaN', '', '0x10', '%00'),
 );
 
+/** Cursors: random text, and cursor-shaped values of times and ids that were never handed out. */
+const cursorValue = fc.oneof(
+  fc.string({ maxLength: 200 }).map(encodeURIComponent),
+  fc
+    .tuple(fc.oneof(fc.nat(), fc.constant(1e20), fc.constant(-1)), fc.string({ maxLength: 80 }))
+    .map(([at, id]) => Buffer.from(`${at}.${id}`).toString('base64url')),
+);
+
 // Each property ends with GET /healthz: the process must still answer after the batch.
 describe('the API under random and malformed input answers no 5xx, and 4xx in the error format', () => {
   it('to random JSON values on every POST route', () =>
@@ -542,15 +550,19 @@ describe('the API under random and malformed input answers no 5xx, and 4xx in th
       if (absurd && route === '/v1/training-jobs') expect(res.status).toBe(400);
     }));
 
-  it('to paging values of every kind on the job lists', () =>
+  it('to paging values of every kind on every list', () =>
     fuzz(
       'paging',
-      fc.tuple(fc.constantFrom('training-jobs', 'tuning-jobs'), pageValue, pageValue),
-      40,
-      ([list, offset, limit]) =>
+      fc.tuple(
+        fc.constantFrom('training-jobs', 'tuning-jobs', 'models', 'datasets', 'aliases'),
+        cursorValue,
+        pageValue,
+      ),
+      60,
+      ([list, cursor, limit]) =>
         check(
-          api().get(`/v1/${list}?offset=${offset}&limit=${limit}`),
-          `GET ${list} offset=${offset} limit=${limit}`,
+          api().get(`/v1/${list}?cursor=${cursor}&limit=${limit}`),
+          `GET ${list} cursor=${cursor} limit=${limit}`,
         ),
     ));
 

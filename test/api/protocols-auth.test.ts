@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { describe, expect, it } from 'vitest';
-import { generateApiKey, hashApiKey, type Scope } from '../../src/api/auth-keys.js';
+import { generateApiKey, hashApiKey, type Scope } from '../../src/auth-keys.js';
 import { readConfig } from '../../src/config.js';
 import { useDeployedApp } from './deployed-app.js';
 

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateApiKey, hashApiKey } from '../../src/api/auth-keys.js';
 import type { App } from '../../src/app.js';
+import { generateApiKey, hashApiKey } from '../../src/auth-keys.js';
 import { readConfig } from '../../src/config.js';
 import { useDeployedApp } from './deployed-app.js';
 import { buildTestApp } from './helper.js';

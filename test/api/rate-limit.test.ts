@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RateLimits } from '../../src/api/auth-keys.js';
-import { generateApiKey, hashApiKey } from '../../src/api/auth-keys.js';
 import type { App, AppDeps } from '../../src/app.js';
+import type { RateLimits } from '../../src/auth-keys.js';
+import { generateApiKey, hashApiKey } from '../../src/auth-keys.js';
 import { readConfig } from '../../src/config.js';
 import { apiConnection } from '../../src/jobs/connection.js';
 import { createTrainingQueue } from '../../src/jobs/queue.js';

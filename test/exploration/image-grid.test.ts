@@ -96,7 +96,7 @@ describe('picture size limit', () => {
       count: 2,
     };
     expect(() => scaledImage(large, 0, 5)).toThrow(
-      expect.objectContaining({ code: 'IMAGE_TOO_LARGE', statusCode: 400 }),
+      expect.objectContaining({ code: 'PICTURE_TOO_LARGE' }),
     );
     expect(() => renderGrid(large, [[0], [1]], 10, 1)).toThrow(
       /would be 10018x2002 pixels, more than the 16777216 allowed/,

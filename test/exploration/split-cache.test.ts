@@ -65,7 +65,6 @@ describe('SplitCache', () => {
     for (let i = 0; i < 2; i++) {
       await expect(cache.statsOf('ds-small', 5)).rejects.toMatchObject({
         code: 'SPLIT_UNAVAILABLE',
-        statusCode: 422,
       });
       await expect(cache.split('ds-flaky', 5)).rejects.toThrow('disk unavailable');
     }
@@ -97,7 +96,6 @@ describe('SplitCache', () => {
     expect(refused[0]).toMatchObject({
       reason: {
         code: 'EXPLORATION_BUSY',
-        statusCode: 503,
         message:
           'the server is already loading 5 data set splits (1 at a time, 4 waiting); retry in 5 s, or ask for a split already loaded',
       },

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/ml/backend.js';
 import { createModel } from '../../src/ml/model.js';
+import { parameterCount } from '../../src/ml/model-params.js';
 import { DEFAULT_SPEC } from '../../src/ml/spec.js';
 import { parseSpec } from '../../src/ml/spec-parse.js';
 import { summarizeSpec } from '../../src/ml/spec-summary.js';
@@ -27,10 +28,19 @@ describe('summarizeSpec (no model built)', () => {
       ],
     },
     { conv: [], dense: [{ neurons: 64, dropout: 0.3 }, { neurons: 7 }], numClasses: 7 },
-  ])('equals the built model summary for %j', (json) => {
+  ])('equals the built model summary and trainable count for %j', (json) => {
     const spec = parseSpec(json);
     const model = createModel(spec);
     expect(summarizeSpec(spec)).toBe(summarize(model));
+    expect(parameterCount(spec)).toBe(model.countParams() - nonTrainable(model));
     model.dispose();
   });
 });
+
+function nonTrainable(model: ReturnType<typeof createModel>): number {
+  let total = 0;
+  for (const weight of model.nonTrainableWeights) {
+    total += weight.shape.reduce<number>((n, d) => n * (d ?? 1), 1);
+  }
+  return total;
+}

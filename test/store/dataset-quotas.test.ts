@@ -38,7 +38,6 @@ describe('dataset quotas', () => {
     const perKey = await rejection(upload(store, 'ci'), DatasetQuotaError);
     expect(perKey).toMatchObject({
       code: 'DATASET_QUOTA_EXCEEDED',
-      statusCode: 409,
       message:
         "API key 'ci' already has 2 uploaded data sets, the limit of 2 per key; ask an operator to remove some",
     });
@@ -86,7 +85,6 @@ describe('dataset limits', () => {
     );
     expect(error).toMatchObject({
       code: 'DATASET_TOO_LARGE',
-      statusCode: 413,
       message:
         "part 'trainImages' is not valid: train-images-idx3-ubyte: header declares 2,700,000 images, more than the limit of 200,000 per file",
     });

@@ -40,7 +40,6 @@ describe('ids', () => {
     expect(thrown).toBeInstanceOf(StoreError);
     const error = thrown as StoreError;
     expect(error.code).toBe('INVALID_ID');
-    expect(error.statusCode).toBe(400);
     expect(error.message).toContain('invalid job id');
     expect(error.message).toContain(JSON.stringify(id.slice(0, 80)).slice(0, -1));
     expect(error.message).toContain("'_' or '-'");

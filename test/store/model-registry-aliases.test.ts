@@ -64,7 +64,6 @@ describe('promote', () => {
     expect(err).toBeInstanceOf(PromotionRefusedError);
     const refused = err as PromotionRefusedError;
     expect(refused.code).toBe('PROMOTION_REFUSED');
-    expect(refused.statusCode).toBe(409);
     expect(refused.candidate).toEqual({ id: 'bad', testAccuracy: 0.85 });
     expect(refused.current).toEqual({ id: 'good', testAccuracy: 0.9 });
     expect(refused.message).toContain('0.85');
@@ -103,7 +102,7 @@ describe('promote', () => {
     const missing = await rejection(registry.promote('prod', 'nope'), StoreError);
     expect(missing.code).toBe('NOT_FOUND');
     const taken = await rejection(registry.promote('m', 'm'), AliasNameTakenError);
-    expect(taken.statusCode).toBe(409);
+    expect(taken.code).toBe('ALIAS_NAME_TAKEN');
     expect(await registry.listAliases()).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { decide, NO_EARLY_STOPPING, quantile } from '../../src/jobs/early-stopping.js';
 import { parseSpec } from '../../src/ml/spec-parse.js';
-import { decide, NO_EARLY_STOPPING, quantile } from '../../src/tuning/early-stopping.js';
 import {
   checkSpace,
   gridPoints,

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
-import { type ApiKeyEntry, hashApiKey, type KeyLimits, type Scope } from '../auth-keys.js';
+import { type ApiKeyEntry, hashApiKey, type KeyLimits, type Scope } from '../../auth-keys.js';
 import { isPublicRoute, mayCall, scopesFor } from '../auth-scopes.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/error.js';

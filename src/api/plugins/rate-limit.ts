@@ -1,8 +1,8 @@
 import { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import type { LimitField, RateLimits } from '../../auth-keys.js';
 import { type TuningRequest, trialCount } from '../../tuning/tuning-request.js';
-import type { LimitField, RateLimits } from '../auth-keys.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/error.js';
 import { addResponseHeaders, isSuccess, RATE_LIMIT } from '../schemas/response-headers.js';

@@ -1,9 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { ID_PATTERN } from '../../store/ids.js';
 import { type ModelRegistry, testAccuracyOf } from '../../store/model-registry.js';
 import { StoreError } from '../../store/store-errors.js';
+import { pageArray } from '../array-pages.js';
 import { ApiError } from '../errors.js';
-import { Alias, AliasList, AliasParams, PromoteBody, Promotion } from '../schemas/aliases.js';
+import {
+  Alias,
+  AliasList,
+  AliasParams,
+  ListAliasesQuery,
+  PromoteBody,
+  Promotion,
+} from '../schemas/aliases.js';
 import { errorResponses } from '../schemas/error.js';
 
 /**
@@ -41,13 +50,15 @@ const aliases: FastifyPluginAsyncTypebox = async (app) => {
     {
       schema: {
         tags: ['aliases'],
-        summary: 'Every alias that is set, with its model and that model’s test accuracy',
-        response: { 200: AliasList, ...errorResponses(500, 503) },
+        summary: 'Aliases by name, with their model and that model’s test accuracy',
+        querystring: ListAliasesQuery,
+        response: { 200: AliasList, ...errorResponses(400, 500, 503) },
       },
     },
-    async () => {
-      const entries = await registry().listAliases();
-      return { items: await Promise.all(entries.map((e) => view(e.name, e.model))) };
+    async (request) => {
+      const all = await registry().listAliases();
+      const page = pageArray(all, (e) => e.name, ID_PATTERN, request.query);
+      return { ...page, items: await Promise.all(page.items.map((e) => view(e.name, e.model))) };
     },
   );
 

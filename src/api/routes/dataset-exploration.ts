@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DataSourceError, locateFashionMnist } from '../../data/index.js';
+import { type DataSource, datasetSource } from '../../data/data-source.js';
+import { BUILT_IN_DATASET, DataSourceError, locateFashionMnist } from '../../data/index.js';
 import { ExplorationError } from '../../exploration/errors.js';
 import { firstRowsPerClass, renderGrid, scaledImage } from '../../exploration/image-grid.js';
 import { loadSplits } from '../../exploration/load-splits.js';
 import { encodeGrayPng } from '../../exploration/png.js';
 import { SplitCache, type SplitCacheOptions } from '../../exploration/split-cache.js';
 import type { DatasetStore } from '../../store/dataset-store.js';
-import type { DataSource } from '../../training/data-source.js';
 import { ApiError } from '../errors.js';
 import {
   DatasetStats,
@@ -17,7 +17,7 @@ import {
   SamplesQuery,
   StatsQuery,
 } from '../schemas/dataset-exploration.js';
-import { BUILT_IN_DATASET, DatasetIdParams } from '../schemas/datasets.js';
+import { DatasetIdParams } from '../schemas/datasets.js';
 import { errorResponses } from '../schemas/error.js';
 
 export interface DatasetExplorationOptions {
@@ -41,25 +41,27 @@ const datasetExploration: FastifyPluginAsyncTypebox<DatasetExplorationOptions> =
   app,
   opts,
 ) => {
+  /** Where the built-in set is; its absence is a clear 503, not a failed load. */
+  const builtInDir = async (): Promise<string> => {
+    const location = await locateFashionMnist({
+      dataDir: opts.dataDir,
+      systemDirs: opts.systemDirs,
+      download: false,
+    }).catch((err: unknown) => {
+      if (!(err instanceof DataSourceError)) throw err;
+      throw new ApiError(
+        'SERVICE_UNAVAILABLE',
+        `the built-in data set '${BUILT_IN_DATASET}' is not on this server's disk (GET /v1/datasets shows it as not available)`,
+      );
+    });
+    return location.dir;
+  };
   const sourceOf = async (id: string): Promise<DataSource> => {
-    if (id === BUILT_IN_DATASET) {
-      const location = await locateFashionMnist({
-        dataDir: opts.dataDir,
-        systemDirs: opts.systemDirs,
-        download: false,
-      }).catch((err: unknown) => {
-        if (!(err instanceof DataSourceError)) throw err;
-        throw new ApiError(
-          'SERVICE_UNAVAILABLE',
-          `the built-in data set '${BUILT_IN_DATASET}' is not on this server's disk (GET /v1/datasets shows it as not available)`,
-        );
-      });
-      return { kind: 'fashion-mnist', dataDir: location.dir, download: false };
-    }
-    if (!opts.store) {
+    if (id !== BUILT_IN_DATASET && !opts.store) {
       throw new ApiError('SERVICE_UNAVAILABLE', 'uploaded datasets are not available');
     }
-    return opts.store.source(id);
+    const dataDir = id === BUILT_IN_DATASET ? await builtInDir() : opts.dataDir;
+    return datasetSource(id, { dataDir, download: false, uploaded: opts.store?.source });
   };
   const cache = new SplitCache(
     async (id, testPerClass) => loadSplits(await sourceOf(id), testPerClass),

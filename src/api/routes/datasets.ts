@@ -4,7 +4,12 @@ import {
   TypeBoxValidatorCompiler,
 } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { DataSourceError, locateFashionMnist, NUM_CLASSES } from '../../data/index.js';
+import {
+  BUILT_IN_DATASET,
+  DataSourceError,
+  locateFashionMnist,
+  NUM_CLASSES,
+} from '../../data/index.js';
 import {
   CSV_PARTS,
   type DatasetMeta,
@@ -15,14 +20,16 @@ import {
   IDX_PARTS,
   isDatasetPart,
 } from '../../store/dataset-store.js';
+import { pageArray } from '../array-pages.js';
+import { carriesAnswer } from '../error-codes.js';
 import { ApiError } from '../errors.js';
 import {
-  BUILT_IN_DATASET,
   DATASET_UPLOAD_LIMITS,
   Dataset,
   DatasetBody,
   DatasetIdParams,
   DatasetList,
+  ListDatasetsQuery,
   MULTIPART,
 } from '../schemas/datasets.js';
 import { errorResponses } from '../schemas/error.js';
@@ -102,12 +109,14 @@ const datasets: FastifyPluginAsyncTypebox<DatasetRoutesOptions> = async (app, op
       schema: {
         tags: ['datasets'],
         summary: 'Data sets: the built-in Fashion-MNIST, then uploads newest first',
-        response: { 200: DatasetList, ...errorResponses(500) },
+        querystring: ListDatasetsQuery,
+        response: { 200: DatasetList, ...errorResponses(400, 500) },
       },
     },
-    async () => {
+    async (request) => {
       const uploaded = opts.store ? await opts.store.list() : [];
-      return { items: [await builtIn(), ...uploaded.map(view)] };
+      const all = [await builtIn(), ...uploaded.map(view)];
+      return pageArray(all, listKey, LIST_KEY, request.query);
     },
   );
 
@@ -235,7 +244,7 @@ function parseName(value: unknown): string {
  * malformed form. Errors with a `syscall` are our disk failing and stay 500s.
  */
 function uploadError(err: unknown, fileSize: number): unknown {
-  const { code, statusCode, syscall } = (err ?? {}) as Record<string, unknown>;
+  const { code, syscall } = (err ?? {}) as Record<string, unknown>;
   switch (code) {
     case 'FST_REQ_FILE_TOO_LARGE':
       return new ApiError(
@@ -251,7 +260,7 @@ function uploadError(err: unknown, fileSize: number): unknown {
     case 'FST_PARTS_LIMIT':
       return new ApiError('PAYLOAD_TOO_LARGE', "too many form fields; only 'name' is read");
     default:
-      if (typeof statusCode === 'number' || syscall !== undefined) return err;
+      if (carriesAnswer(err) || syscall !== undefined) return err;
       return new ApiError(
         'BAD_REQUEST',
         `the multipart form is malformed (${err instanceof Error ? err.message.slice(0, 200) : 'unreadable'}); send ${MULTIPART} with a boundary and whole parts`,
@@ -260,3 +269,15 @@ function uploadError(err: unknown, fileSize: number): unknown {
 }
 
 export default datasets;
+
+/**
+ * Where a data set sorts in the list: the built-in one first, then uploads newest first
+ * (the time counted down from year 2286, so that newer sorts lower), ties by id.
+ */
+const LIST_KEY = /^(0|1\.\d{14}\.[A-Za-z0-9_-]{1,64})$/;
+
+function listKey(dataset: { id: string; createdAt?: string | null }): string {
+  if (dataset.id === BUILT_IN_DATASET) return '0';
+  const left = 1e13 - Date.parse(dataset.createdAt ?? '');
+  return `1.${String(left).padStart(14, '0')}.${dataset.id}`;
+}

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { DataSourceError, NUM_CLASSES } from '../../data/index.js';
+import { BUILT_IN_DATASET, DataSourceError, NUM_CLASSES } from '../../data/index.js';
 import { createEvaluationSets } from '../../evaluation/evaluation-sets.js';
 import {
   createModelEvaluator,
@@ -7,7 +7,6 @@ import {
   type TrainingRecord,
 } from '../../evaluation/model-evaluator.js';
 import { JobsError } from '../../jobs/training-jobs.js';
-import { BUILT_IN_DATASET } from '../../store/dataset-store.js';
 import { StoreError } from '../../store/store-errors.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/error.js';

@@ -9,6 +9,7 @@ import { decodeInstances, parseInvertOption } from '../../inference/instances.js
 import type { InvertOption } from '../../inference/polarity.js';
 import type { Predictor } from '../../inference/predictor.js';
 import { PRODUCTION_ALIAS } from '../../store/model-registry.js';
+import { carriesAnswer } from '../error-codes.js';
 import { ApiError } from '../errors.js';
 import { errorResponses } from '../schemas/error.js';
 import {
@@ -218,12 +219,8 @@ function uploadError(err: unknown): unknown {
         "too many form fields; only 'invert' and 'explain' are read",
       );
     default:
-      return hasStatus(err) ? err : malformedForm(err);
+      return carriesAnswer(err) ? err : malformedForm(err);
   }
-}
-
-function hasStatus(err: unknown): boolean {
-  return typeof (err as { statusCode?: unknown } | null)?.statusCode === 'number';
 }
 
 function malformedForm(err: unknown): ApiError {

@@ -139,8 +139,8 @@ const trainingJobs: FastifyPluginAsyncTypebox<TrainingJobRoutesOptions> = async 
       },
     },
     async (request) => {
-      const { status, limit = 20, offset = 0 } = request.query;
-      const page = await service().list({ status, limit, offset });
+      const { status, limit = 20, cursor } = request.query;
+      const page = await service().list({ status, limit, cursor });
       return { ...page, items: page.items.map(withLinks) };
     },
   );

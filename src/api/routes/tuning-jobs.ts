@@ -97,8 +97,8 @@ const tuningJobs: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => {
-      const { limit = 20, offset = 0 } = request.query;
-      const page = await service().list({ limit, offset });
+      const { limit = 20, cursor } = request.query;
+      const page = await service().list({ limit, cursor });
       return { ...page, items: page.items.map(withLinks) };
     },
   );

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { ID_PATTERN } from '../../store/ids.js';
+import { PageQuery, pageOf } from './page.js';
 
 const NAME = {
   pattern: ID_PATTERN.source,
@@ -24,10 +25,10 @@ export const Alias = Type.Object(
   { title: 'Alias', additionalProperties: false },
 );
 
-export const AliasList = Type.Object(
-  { items: Type.Array(Alias, { description: 'Every alias that is set, by name' }) },
-  { title: 'AliasList', additionalProperties: false },
-);
+export const ListAliasesQuery = Type.Object(PageQuery, { additionalProperties: false });
+
+/** Aliases by name. */
+export const AliasList = pageOf(Alias, 'AliasList');
 
 export const PromoteBody = Type.Object(
   {

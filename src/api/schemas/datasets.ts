@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { PageQuery, pageOf } from './page.js';
 
 /** Limits of a data set upload: Fashion-MNIST's largest file is 47 MB as IDX, 133 MB as CSV. */
 export const DATASET_UPLOAD_LIMITS = {
@@ -7,8 +8,6 @@ export const DATASET_UPLOAD_LIMITS = {
   /** Only `name` is read; a few more are tolerated by busboy before it refuses the form. */
   fields: 4,
 } as const;
-
-export const BUILT_IN_DATASET = 'fashion-mnist';
 
 const SetStats = Type.Object(
   {
@@ -38,10 +37,10 @@ export const Dataset = Type.Object(
   { title: 'Dataset', additionalProperties: false },
 );
 
-export const DatasetList = Type.Object(
-  { items: Type.Array(Dataset, { description: 'The built-in set, then uploads newest first' }) },
-  { title: 'DatasetList', additionalProperties: false },
-);
+export const ListDatasetsQuery = Type.Object(PageQuery, { additionalProperties: false });
+
+/** The built-in set, then uploads newest first. */
+export const DatasetList = pageOf(Dataset, 'DatasetList');
 
 export const DatasetIdParams = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 64 }) },

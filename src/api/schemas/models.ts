@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { PageQuery, pageOf } from './page.js';
 
 export const ModelVersion = Type.Object(
   {
@@ -32,18 +33,6 @@ export const ModelIdParams = Type.Object(
   { additionalProperties: false },
 );
 
-export const ListModelsQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 32 })),
-  },
-  { additionalProperties: false },
-);
+export const ListModelsQuery = Type.Object(PageQuery, { additionalProperties: false });
 
-export const ModelList = Type.Object(
-  {
-    items: Type.Array(ModelVersion),
-    nextCursor: Type.Optional(Type.String()),
-  },
-  { title: 'ModelList' },
-);
+export const ModelList = pageOf(ModelVersion, 'ModelList');

@@ -1,8 +1,9 @@
 import { Type } from 'typebox';
-import type { TrainingJobStatus } from '../../jobs/job-view.js';
+import { TRAINING_JOB_STATUSES } from '../../jobs/job-status.js';
 import { LIFECYCLE_STATES } from '../../jobs/lifecycle.js';
 import { TrainingJobRequestSchema } from '../../jobs/training-job.js';
 import { CalibrationError, ClassMetrics, Misclassified } from './evaluations.js';
+import { PageQuery, pageOf } from './page.js';
 
 export const Metrics = Type.Object(
   {
@@ -60,15 +61,7 @@ function literals<T extends string>(values: readonly T[]) {
   return Type.Unsafe<T>(Type.Union(values.map((v) => Type.Literal(v))));
 }
 
-export const TrainingJobStatusSchema = literals<TrainingJobStatus>([
-  'queued',
-  'active',
-  'completed',
-  'failed',
-  'cancelled',
-  'timed_out',
-  'stopped_early',
-]);
+export const TrainingJobStatusSchema = literals(TRAINING_JOB_STATUSES);
 
 const LifecycleStateSchema = literals(LIFECYCLE_STATES);
 
@@ -116,32 +109,15 @@ export const JobIdParams = Type.Object(
   { additionalProperties: false },
 );
 
-/**
- * The furthest a job list pages. Without a bound, an offset such as 1e20 reached Redis as a
- * range index it cannot read and answered 500; far more jobs than this are never retained.
- */
-export const MAX_LIST_OFFSET = 1_000_000;
-
-/** `limit` and `offset` of every job list that pages. */
-export const PageQuery = {
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  offset: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_LIST_OFFSET, default: 0 })),
-};
-
 export const ListJobsQuery = Type.Object(
   { status: Type.Optional(TrainingJobStatusSchema), ...PageQuery },
   { additionalProperties: false },
 );
 
-export const JobList = Type.Object(
-  {
-    items: Type.Array(TrainingJob),
-    total: Type.Integer(),
-    limit: Type.Integer(),
-    offset: Type.Integer(),
-  },
-  { title: 'TrainingJobList' },
-);
+export const JobList = pageOf(TrainingJob, 'TrainingJobList', {
+  total: Type.Integer({ description: 'Jobs with this status, or all jobs' }),
+  limit: Type.Integer(),
+});
 
 /** The body of a new training job, titled so the document names it as a component. */
 export const TrainingJobRequest = { ...TrainingJobRequestSchema, title: 'TrainingJobRequest' };

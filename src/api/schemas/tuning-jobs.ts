@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { TuningRequestSchema } from '../../tuning/tuning-request.js';
-import { Metrics, PageQuery, TrainingJobStatusSchema } from './training-jobs.js';
+import { PageQuery, pageOf } from './page.js';
+import { Metrics, TrainingJobStatusSchema } from './training-jobs.js';
 
 const Params = Type.Record(Type.String(), Type.Number());
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
@@ -59,15 +60,7 @@ export const TuningJobIdParams = Type.Object(
 
 export const ListTuningJobsQuery = Type.Object(PageQuery, { additionalProperties: false });
 
-export const TuningJobList = Type.Object(
-  {
-    items: Type.Array(TuningJob),
-    total: Type.Integer(),
-    limit: Type.Integer(),
-    offset: Type.Integer(),
-  },
-  { title: 'TuningJobList' },
-);
+export const TuningJobList = pageOf(TuningJob, 'TuningJobList', { limit: Type.Integer() });
 
 /** The body of a new tuning job, titled so the document names it as a component. */
 export const TuningJobRequest = { ...TuningRequestSchema, title: 'TuningJobRequest' };

@@ -1,15 +1,44 @@
 import {
+  BUILT_IN_DATASET,
   CLASS_NAMES,
-  type DataSource,
   type LabelledImageSet,
   loadFashionMnist,
   readFashionCsv,
   readIdxPair,
   type SeedSplit,
   seedSplit,
-} from '../data/index.js';
+} from './index.js';
 
-export type { DataSource } from '../data/index.js';
+/** Where training data comes from: the built-in Fashion-MNIST, or files in IDX or CSV form. */
+export type DataSource =
+  | { kind: 'fashion-mnist'; dataDir: string; download?: boolean }
+  | {
+      kind: 'idx';
+      trainImages: string;
+      trainLabels: string;
+      testImages: string;
+      testLabels: string;
+    }
+  | { kind: 'csv'; train: string; test: string };
+
+/** How a data set id finds its files: the built-in set's directory, and the uploads' store. */
+export interface DatasetSources {
+  /** Where Fashion-MNIST is, or is downloaded to. */
+  dataDir: string;
+  /** Whether a missing Fashion-MNIST is downloaded (a worker) or an error (the API). */
+  download: boolean;
+  /** The files of an uploaded data set; without it, only the built-in set resolves. */
+  uploaded?: (id: string) => Promise<DataSource>;
+}
+
+/** The one mapping of a data set id to its source; unknown ids reject as `uploaded` does. */
+export async function datasetSource(id: string, sources: DatasetSources): Promise<DataSource> {
+  if (id === BUILT_IN_DATASET) {
+    return { kind: 'fashion-mnist', dataDir: sources.dataDir, download: sources.download };
+  }
+  if (!sources.uploaded) throw new Error(`data set '${id}': uploaded data sets are not available`);
+  return sources.uploaded(id);
+}
 
 export interface SplitOptions {
   /** Images per class drawn from the training files as the held-out test set (seed: 1000). */
