@@ -24,7 +24,6 @@ import { createModel } from '../src/ml/model.js';
 import { exportModel } from '../src/ml/model-state.js';
 import { DEFAULT_SPEC } from '../src/ml/spec.js';
 import { createFileArtifactStore } from '../src/store/artifact-store.js';
-import { saveModelDir } from '../src/store/checkpoints.js';
 import { createModelRegistry } from '../src/store/model-registry.js';
 
 const run = promisify(execFile);
@@ -65,10 +64,10 @@ async function measure(name: BackendName) {
   const registry = createModelRegistry({ redis, prefix });
   const store = createFileArtifactStore(join(dir, 'models'));
   const model = createModel(DEFAULT_SPEC, { seed: 1 });
-  const saved = await saveModelDir(dir, 'checkpoint', {
+  const saved = {
     artifacts: await exportModel(model),
     meta: {},
-  });
+  };
   const stored = await store.putModel('bench', saved);
   await registry.register({
     id: 'bench',

@@ -37,8 +37,13 @@ export interface Config {
   dataDir: string;
   /** Parent of each command-line training run's checkpoints. */
   checkpointDir: string;
-  /** Where registered models are stored. */
+  /** Where registered models and training jobs' checkpoints are stored on local disk. */
   artifactDir: string;
+  /**
+   * Where models, checkpoints and uploaded data sets live: on local disk (under
+   * artifactDir and dataDir), or in an S3 bucket that hosts share (store/stores.ts).
+   */
+  storage: StorageConfig;
   host: string;
   port: number;
   /** Unset: use 127.0.0.1:6379, or start a local redis-server. */
@@ -82,6 +87,23 @@ export interface TracingConfig {
   serviceName: string | undefined;
 }
 
+export type StorageConfig = { kind: 'file' } | S3StorageConfig;
+
+/** `TAILOR_STORAGE_URL=s3://bucket/prefix` and the usual AWS_* variables. */
+export interface S3StorageConfig {
+  kind: 's3';
+  bucket: string;
+  /** Start of every key, without slashes at either end; may be empty. */
+  prefix: string;
+  /** AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL: MinIO, Ceph, R2, ...; unset: AWS itself. */
+  endpoint?: string;
+  region: string;
+  /** `http://host/bucket/key` rather than `http://bucket.host/key` (MinIO, Ceph). */
+  forcePathStyle: boolean;
+  /** Unset: the AWS SDK's default chain (profile, web identity, instance role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
 export interface HttpConfig {
   /** Origins whose pages may call the API (CORS); `*` for any; empty: CORS off. */
   corsOrigins: string[];
@@ -118,6 +140,7 @@ export function readConfig(env: Env = process.env): Config {
     dataDir: text(env, 'TAILOR_DATA_DIR', 'data'),
     checkpointDir: text(env, 'TAILOR_CHECKPOINT_DIR', 'checkpoints'),
     artifactDir: text(env, 'TAILOR_ARTIFACT_DIR', 'artifacts'),
+    storage: storage(env),
     host: text(env, 'HOST', '127.0.0.1'),
     port: integer(env, 'PORT', 3000, 0, 65535),
     redisUrl: redisUrl(env),
@@ -156,6 +179,67 @@ export function readConfig(env: Env = process.env): Config {
     },
     tracing: tracing(env),
   };
+}
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KEY_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** `TAILOR_STORAGE_URL`: unset or empty for local disk, or `s3://bucket[/prefix]`. */
+function storage(env: Env): StorageConfig {
+  const raw = env.TAILOR_STORAGE_URL ?? '';
+  // Read whatever the store is, so a bad S3 setting fails the same way on every host.
+  const s3 = s3Settings(env);
+  if (raw === '') return { kind: 'file' };
+  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(raw);
+  const prefix = (match?.[2] ?? '').replace(/\/+$/, '');
+  if (!match || !BUCKET.test(match[1] as string)) {
+    throw new ConfigError(
+      `TAILOR_STORAGE_URL must be s3://bucket or s3://bucket/prefix (a bucket name of 3-63 lowercase letters, digits, '.' or '-'); got '${raw}'`,
+    );
+  }
+  if (prefix !== '' && !prefix.split('/').every((s) => KEY_SEGMENT.test(s))) {
+    throw new ConfigError(
+      `TAILOR_STORAGE_URL: the prefix '${prefix}' must be segments of letters, digits, '.', '_' or '-' separated by '/', none starting with '.'`,
+    );
+  }
+  return { kind: 's3', bucket: match[1] as string, prefix, ...s3 };
+}
+
+function s3Settings(env: Env): Omit<S3StorageConfig, 'kind' | 'bucket' | 'prefix'> {
+  const endpoint = s3Endpoint(env);
+  const accessKeyId = env.AWS_ACCESS_KEY_ID ?? '';
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY ?? '';
+  if ((accessKeyId === '') !== (secretAccessKey === '')) {
+    throw new ConfigError('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
+  }
+  const sessionToken = env.AWS_SESSION_TOKEN || undefined;
+  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1';
+  const pathStyle = env.TAILOR_S3_PATH_STYLE;
+  return {
+    ...(endpoint !== undefined && { endpoint }),
+    region,
+    forcePathStyle:
+      pathStyle === undefined ? endpoint !== undefined : flag(env, 'TAILOR_S3_PATH_STYLE'),
+    ...(accessKeyId !== '' && {
+      credentials: { accessKeyId, secretAccessKey, ...(sessionToken && { sessionToken }) },
+    }),
+  };
+}
+
+function s3Endpoint(env: Env): string | undefined {
+  const values = ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL'].map((name) => [name, env[name]]);
+  for (const [name, raw] of values) {
+    if (raw === undefined || raw === '') continue;
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {}
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError(`${name} must be an http:// or https:// URL; got '${raw}'`);
+    }
+    return raw;
+  }
+  return undefined;
 }
 
 /**

@@ -7,6 +7,7 @@ import { locateFashionMnist } from '../data/index.js';
 import { BACKENDS, BackendError, type BackendName, selectBackend } from '../ml/backend.js';
 import { defaultReplicas } from '../ml/replica-count.js';
 import { maxmemoryPolicy } from '../redis/eviction-policy.js';
+import { createStores } from '../store/stores.js';
 import { engineChecks } from './doctor-engines.js';
 import { formatOptions, type OptionDoc, parseOptions } from './option-table.js';
 
@@ -142,13 +143,37 @@ async function dataCheck(config: Config): Promise<Check> {
   }
 }
 
+/** An S3 store is tried for real: one object written, read back and removed. */
+async function objectStoreCheck(config: Config): Promise<Check> {
+  if (config.storage.kind !== 's3') {
+    return {
+      ok: true,
+      line: 'TAILOR_STORAGE_URL unset: models, checkpoints and data sets on local disk',
+    };
+  }
+  const { endpoint, region, forcePathStyle } = config.storage;
+  const stores = createStores(config);
+  const where = `${stores.location} (${endpoint ?? 'AWS'}, region ${region}${forcePathStyle ? ', path-style' : ''})`;
+  try {
+    await stores.probe();
+    return { ok: true, line: `TAILOR_STORAGE_URL ${where}: writable` };
+  } catch (err) {
+    return {
+      ok: false,
+      line: `TAILOR_STORAGE_URL ${where}: not usable (${(err as Error).message || (err as Error).name})`,
+    };
+  } finally {
+    stores.close();
+  }
+}
+
 async function storageChecks(config: Config): Promise<Check[]> {
   const dirs: [string, string][] = [
     ['TAILOR_ARTIFACT_DIR', config.artifactDir],
     ['TAILOR_DATA_DIR', config.dataDir],
     ['TAILOR_CHECKPOINT_DIR', config.checkpointDir],
   ];
-  return Promise.all(
+  const checks = Promise.all(
     dirs.map(async ([name, dir]) => {
       const path = resolve(dir);
       // Nothing is created here: the nearest existing directory must let tailor write.
@@ -165,6 +190,7 @@ async function storageChecks(config: Config): Promise<Check[]> {
       }
     }),
   );
+  return [await objectStoreCheck(config), ...(await checks)];
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -10,6 +10,7 @@ import {
 import { OPTIMIZERS } from '../ml/optimizer.js';
 import type { BatchProgress } from '../ml/train.js';
 import { TRAINING_DEFAULTS } from '../ml/training-defaults.js';
+import { fileCheckpoints } from '../store/checkpoints.js';
 import { runTraining } from '../training/run.js';
 import {
   choiceOption,
@@ -196,7 +197,8 @@ export async function trainCommand(
     workers: integerOption(values, 'workers'),
     step: choiceOption<TrainingStepChoice>(values, 'step', TRAINING_STEPS, env.trainingStep),
     threads: env.trainingThreads,
-    checkpointDir,
+    // The command line keeps its runs on local disk, whatever TAILOR_STORAGE_URL says.
+    checkpoints: fileCheckpoints(checkpointDir),
     resume: Boolean(values.resume),
     signal,
     onData: (data) => {

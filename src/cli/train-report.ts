@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { EpochMetrics } from '../ml/train.js';
 import type { TrainingRunResult } from '../training/run.js';
 
@@ -20,8 +21,12 @@ export function printTrainingResult(
     out.write(`Cancelled after ${result.history.length} epoch(s); resume with --resume.\n`);
   }
   if (result.history.length > 0) out.write(`best_val_acc: ${result.bestValAcc.toFixed(4)}\n`);
-  if (result.bestCheckpoint) out.write(`best checkpoint: ${result.bestCheckpoint}\n`);
-  if (result.lastCheckpoint) out.write(`resumable checkpoint: ${result.lastCheckpoint}\n`);
+  if (result.bestCheckpoint) {
+    out.write(`best checkpoint: ${join(checkpointDir, result.bestCheckpoint)}\n`);
+  }
+  if (result.lastCheckpoint) {
+    out.write(`resumable checkpoint: ${join(checkpointDir, result.lastCheckpoint)}\n`);
+  }
   if (!result.lastCheckpoint) out.write(`checkpoint dir: ${checkpointDir} (no epoch finished)\n`);
   const test = result.test;
   if (!test) return;

@@ -25,7 +25,7 @@ export interface TrainingJobView {
   test: NonNullable<TrainingJobResult['test']> | null;
   /** The registered model, once the job completed. */
   modelId: string | null;
-  checkpointDir: string | null;
+  /** The name of the checkpoint registered as the model (`epoch-03-val_acc-0.8612`). */
   bestCheckpoint: string | null;
   backend: string | null;
   attempts: number;
@@ -78,8 +78,7 @@ export function toJobView(
     bestValAcc: result && Number.isFinite(result.bestValAcc) ? result.bestValAcc : null,
     test: result?.test ?? null,
     modelId: result?.modelId ?? null,
-    checkpointDir: result?.checkpointDir ?? null,
-    bestCheckpoint: result?.bestCheckpoint ?? null,
+    bestCheckpoint: checkpointName(result?.bestCheckpoint),
     backend: result?.backend ?? progress?.backend ?? null,
     attempts: job.attemptsMade,
     createdAt: new Date(job.timestamp).toISOString(),
@@ -87,6 +86,11 @@ export function toJobView(
     finishedAt: iso(job.finishedOn),
     error: bullState === 'failed' ? (job.failedReason ?? 'failed') : null,
   };
+}
+
+/** A name; results of older versions held the worker's path, of which the name is the end. */
+function checkpointName(value: string | undefined): string | null {
+  return value ? (value.split('/').at(-1) ?? null) : null;
 }
 
 function statusOf(

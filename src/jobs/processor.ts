@@ -1,13 +1,11 @@
-import { join } from 'node:path';
 import { type SandboxedJob, UnrecoverableError, WaitingError } from 'bullmq';
 import { type Config, readConfig } from '../config.js';
 import { type DataSource, datasetSource } from '../data/data-source.js';
 import { DataFormatError, DataSplitError } from '../data/index.js';
 import { SpecError } from '../ml/spec.js';
-import { createFileArtifactStore } from '../store/artifact-store.js';
 import { CheckpointOwnerError } from '../store/checkpoints.js';
-import { createDatasetStore, datasetDir } from '../store/dataset-store.js';
-import { createModelRegistry, type ModelRegistry } from '../store/model-registry.js';
+import type { ModelRegistry } from '../store/model-registry.js';
+import { createStores, type Stores } from '../store/stores.js';
 import { runTraining, type TrainingRunResult } from '../training/run.js';
 import { batchGateWaiter } from './batch-gate.js';
 import { childConnection } from './connection.js';
@@ -24,7 +22,6 @@ export type TrainingJobResult = Omit<TrainingRunResult, 'lastCheckpoint' | 'stat
   status: 'completed' | 'cancelled' | 'timed_out' | 'stopped_early';
   /** Why a run ended before its last epoch, where more can be said than the status. */
   endReason?: string;
-  checkpointDir: string;
   /** The registered model (absent when cancelled or timed out). */
   modelId?: string;
 };
@@ -45,14 +42,29 @@ export default async function processTraining(
   token?: string,
   signal?: AbortSignal,
 ): Promise<TrainingJobResult> {
-  const data = checkJobData(job.data);
   const config = readConfig();
+  const stores = createStores(config);
+  try {
+    return await train(job, config, stores, token, signal);
+  } finally {
+    stores.close();
+  }
+}
+
+async function train(
+  job: SandboxedJob<TrainingJobData, TrainingJobResult>,
+  config: Config,
+  stores: Stores,
+  token?: string,
+  signal?: AbortSignal,
+): Promise<TrainingJobResult> {
+  const data = checkJobData(job.data);
   const attempt = job.attemptsStarted ?? job.attemptsMade + 1;
   const record = (state: LifecycleState, reason: string, at: Partial<Transition> = {}) =>
     job.log(JSON.stringify(transition(state, reason, { attempt, ...at })));
   const { stop, suspend } = splitSignal(signal);
   const key = jobKey(job);
-  const checkpointDir = join(config.artifactDir, 'checkpoints', key);
+  const checkpoints = stores.checkpoints(key, checkpointOwner(key, data));
   const progress = progressTracker((p) => job.updateProgress(p as unknown as object));
   const epochs = data.training.epochs;
   const trial = data.tuning ? await trialControl(config, data.tuning, stop) : undefined;
@@ -60,14 +72,13 @@ export default async function processTraining(
   const stopOrSuspend = AbortSignal.any([stop.signal, suspend.signal]);
   const result = await unrecoverableOnBadData(async () =>
     runTraining({
-      source: await dataSource(config, data.dataset),
+      source: await dataSource(config, stores, data.dataset),
       spec: data.spec,
       ...data.training,
       backend: config.backend,
       step: config.trainingStep,
       threads: config.trainingThreads,
-      checkpointDir,
-      checkpointOwner: checkpointOwner(key, data),
+      checkpoints,
       resume: true,
       signal: stop.signal,
       suspend: suspend.signal,
@@ -115,21 +126,22 @@ export default async function processTraining(
   }
   if (status === 'cancelled') {
     const ended = stoppedAs(stop.signal);
-    return { ...rest, status: ended, endReason: trial?.reason(ended), checkpointDir };
+    return { ...rest, status: ended, endReason: trial?.reason(ended) };
   }
   // A trial's model is registered by its tuning job, if it is the best.
-  if (data.tuning) return { ...rest, status, checkpointDir };
-  const model = await withRegistry(config, (registry) =>
+  if (data.tuning) return { ...rest, status };
+  const model = await withRegistry(config, stores, (registry) =>
     registerBestModel({
       registry,
-      store: createFileArtifactStore(join(config.artifactDir, 'models')),
+      store: stores.artifacts,
+      checkpoints,
       jobId: String(job.id),
       artifact: key,
       data,
       result,
     }),
   );
-  return { ...rest, status, checkpointDir, modelId: model.id };
+  return { ...rest, status, modelId: model.id };
 }
 
 /** The worker's one signal, as the fit loop's two: stop now, or checkpoint and stop. */
@@ -173,13 +185,12 @@ async function unrecoverableOnBadData<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /** The built-in Fashion-MNIST, or an uploaded data set; a missing one fails the job for good. */
-async function dataSource(config: Config, id: string): Promise<DataSource> {
-  const store = createDatasetStore(datasetDir(config));
+async function dataSource(config: Config, stores: Stores, id: string): Promise<DataSource> {
   try {
     return await datasetSource(id, {
       dataDir: config.dataDir,
       download: true,
-      uploaded: store.source,
+      uploaded: stores.datasets.source,
     });
   } catch (err) {
     throw new UnrecoverableError(`dataset '${id}': ${(err as Error).message}`);
@@ -195,10 +206,14 @@ function connectBatchGate(config: Config, jobId: string) {
   };
 }
 
-async function withRegistry<T>(config: Config, use: (registry: ModelRegistry) => Promise<T>) {
+async function withRegistry<T>(
+  config: Config,
+  stores: Stores,
+  use: (registry: ModelRegistry) => Promise<T>,
+) {
   const redis = childConnection(config.redisUrl); // registering waits through outages
   try {
-    return await use(createModelRegistry({ redis, prefix: config.queuePrefix }));
+    return await use(stores.registry(redis));
   } finally {
     redis.disconnect();
   }

@@ -1,4 +1,5 @@
 import type { ArtifactStore } from '../store/artifact-store.js';
+import type { CheckpointStore } from '../store/checkpoints.js';
 import type { ModelRegistry, ModelVersion } from '../store/model-registry.js';
 import { StoreError } from '../store/store-errors.js';
 import type { TrainingRunResult } from '../training/run.js';
@@ -7,6 +8,8 @@ import type { TrainingJobData } from './training-job.js';
 export interface RegisterOptions {
   registry: ModelRegistry;
   store: ArtifactStore;
+  /** The checkpoints of the job that trained the model (its best one is registered). */
+  checkpoints: Pick<CheckpointStore, 'loadBest'>;
   jobId: string;
   /** The job's files' name in the store (job-identity.ts); default the job id. */
   artifact?: string;
@@ -25,9 +28,10 @@ export interface RegisterOptions {
 export async function registerBestModel(options: RegisterOptions): Promise<ModelVersion> {
   const { registry, store, jobId, data, result } = options;
   const artifact = options.artifact ?? jobId;
-  if (!result.bestCheckpoint) throw new Error(`job ${jobId} finished without a checkpoint`);
-  const stored = await ignoreConflict(() =>
-    store.putModel(artifact, result.bestCheckpoint as string),
+  const best = result.bestCheckpoint;
+  if (!best) throw new Error(`job ${jobId} finished without a checkpoint`);
+  const stored = await ignoreConflict(async () =>
+    store.putModel(artifact, await options.checkpoints.loadBest(best)),
   );
   const sha256 = stored?.sha256 ?? (await store.read(artifact)).sha256;
   const metrics: Record<string, number> = { best_val_acc: result.bestValAcc };

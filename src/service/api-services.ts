@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Tracer } from '@opentelemetry/api';
 import type { AppDeps } from '../api/deps.js';
 import { createMetricsRegistry } from '../api/plugins/metrics.js';
@@ -11,9 +10,8 @@ import { tracedPredictor } from '../inference/traced-predictor.js';
 import { apiConnection } from '../jobs/connection.js';
 import { createTrainingQueue } from '../jobs/queue.js';
 import { createTrainingJobs, datasetShapes } from '../jobs/training-jobs.js';
-import { createFileArtifactStore } from '../store/artifact-store.js';
-import { createDatasetStore, datasetDir, datasetExists } from '../store/dataset-store.js';
-import { createModelRegistry } from '../store/model-registry.js';
+import { datasetExists } from '../store/dataset-store.js';
+import { createStores } from '../store/stores.js';
 import { createTuningJobs } from '../tuning/tuning-jobs.js';
 import { tuningQueues } from '../tuning/tuning-queues.js';
 
@@ -37,8 +35,9 @@ export function createApiServices(
   redis.on('error', () => {});
   const queue = createTrainingQueue({ connection: redis, prefix: config.queuePrefix, tracer });
   queue.on('error', () => {});
-  const registry = createModelRegistry({ redis, prefix: config.queuePrefix });
-  const store = createFileArtifactStore(join(config.artifactDir, 'models'));
+  const stores = createStores(config);
+  const registry = stores.registry(redis);
+  const store = stores.artifacts;
   const metricsRegistry = createMetricsRegistry();
   // Inference runs in a worker thread, so the event loop keeps answering while it works.
   const predictor = createPredictorPool({
@@ -51,7 +50,7 @@ export function createApiServices(
     maxDelayMs: config.predictMaxDelayMs,
     observer: predictionMetrics(metricsRegistry),
   });
-  const datasets = createDatasetStore(datasetDir(config), config.datasets);
+  const datasets = stores.datasets;
   const trainingJobs = createTrainingJobs(
     queue,
     () => redis.status === 'ready',
@@ -108,6 +107,7 @@ export function createApiServices(
       await predictor.close();
       await Promise.all([queue.close(), tuning.queue.close(), tuning.flows.close()]);
       redis.disconnect();
+      stores.close();
     },
   };
 }

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Tracer } from '@opentelemetry/api';
 import { type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -10,8 +9,7 @@ import { createTrainingQueue } from '../jobs/queue.js';
 import { superviseTraining } from '../jobs/supervisor.js';
 import type { TrainingJobData } from '../jobs/training-job.js';
 import { createTrainingWorker } from '../jobs/worker.js';
-import { createFileArtifactStore } from '../store/artifact-store.js';
-import { createModelRegistry } from '../store/model-registry.js';
+import { createStores, type Stores } from '../store/stores.js';
 import { tuningProcessor } from '../tuning/tuning-processor.js';
 import { TUNING_QUEUE } from '../tuning/tuning-queues.js';
 import type { TuningJobData, TuningResult } from '../tuning/tuning-view.js';
@@ -19,6 +17,7 @@ import type { TuningJobData, TuningResult } from '../tuning/tuning-view.js';
 /** Finishes tuning jobs whose trials have all ended (light work, in this process). */
 function startTuningWorker(
   config: Config,
+  stores: Stores,
   connection: Redis,
   trainingQueue: Queue<TrainingJobData>,
   log: Logger,
@@ -27,8 +26,8 @@ function startTuningWorker(
     TUNING_QUEUE,
     tuningProcessor({
       trainingQueue,
-      registry: createModelRegistry({ redis: connection, prefix: config.queuePrefix }),
-      store: createFileArtifactStore(join(config.artifactDir, 'models')),
+      registry: stores.registry(connection),
+      stores,
     }),
     { connection, prefix: config.queuePrefix, concurrency: 1 },
   );
@@ -88,7 +87,8 @@ export function startTrainingWorker(
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err }, 'training job failed'));
   worker.on('stalled', (jobId) => log.warn({ jobId }, 'training job stalled; requeued'));
   worker.on('error', (err) => log.error({ err }, 'worker error'));
-  const tuner = startTuningWorker(config, connection, queue, log);
+  const stores = createStores(config);
+  const tuner = startTuningWorker(config, stores, connection, queue, log);
   return {
     worker,
     supervisor,
@@ -98,6 +98,7 @@ export function startTrainingWorker(
       await tuner.close();
       await queue.close();
       connection.disconnect();
+      stores.close();
     },
   };
 }

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
-import type { Readable } from 'node:stream';
+import { mkdir, rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DataSource } from '../data/data-source.js';
 import {
@@ -12,10 +12,12 @@ import {
   type DataSummary,
   UPLOAD_DATA_LIMITS,
 } from '../data/index.js';
-import { fsyncPath, writeFileAtomic } from './atomic.js';
+import { fsyncPath } from './atomic.js';
+import type { Blobs, FileDigest } from './blobs.js';
 import { DatasetError, DatasetQuotaError, DatasetTooLargeError } from './dataset-errors.js';
 import { validateUpload } from './dataset-validation.js';
 import { assertId, isValidId } from './ids.js';
+import { createLocalBlobs } from './local-blobs.js';
 import { StoreError } from './store-errors.js';
 import { removeDeadStaging, stagingName } from './upload-staging.js';
 
@@ -77,6 +79,11 @@ export interface DatasetQuotas {
 export const DATASET_QUOTAS: DatasetQuotas = { perKey: 20, total: 200 };
 
 export interface DatasetStoreOptions {
+  /**
+   * Where published data sets live; default the local directory the store stages uploads
+   * in. Uploads are always staged and checked on the receiving host's disk first.
+   */
+  blobs?: Blobs;
   /** What each uploaded file may hold; default `UPLOAD_DATA_LIMITS`. */
   limits?: Partial<DataLimits>;
   quotas?: Partial<DatasetQuotas>;
@@ -119,22 +126,22 @@ export interface DatasetStore {
 }
 
 /**
- * Uploaded data sets, one directory per id under `rootDir` holding the files and
- * `dataset.json`. Uploads are staged in a hidden `.tmp-*` sibling and appear by rename,
- * so list() and get() never see a partial or unvalidated data set.
+ * Uploaded data sets, one directory key per id holding the files and `dataset.json`
+ * (written last, with each file's SHA-256), in `options.blobs` or else under `rootDir`.
+ * Uploads are staged in a hidden `.tmp-upload-*` directory under `rootDir` on the
+ * receiving host, checked there, and only then published; a data set without its
+ * `dataset.json` (an upload that died while publishing) is never listed nor served.
  */
 export function createDatasetStore(
   rootDir: string,
   options: DatasetStoreOptions = {},
 ): DatasetStore {
   const root = resolve(rootDir);
+  const blobs = options.blobs ?? createLocalBlobs(root);
   const limits = { ...UPLOAD_DATA_LIMITS, ...options.limits };
   const quotas = { ...DATASET_QUOTAS, ...options.quotas };
   // Commits in this process one at a time, so two uploads cannot both take the last place.
   let commits: Promise<unknown> = Promise.resolve();
-
-  // The id pattern admits no '.', '/' or '\', so the joined path always stays under root.
-  const dirOf = (id: string) => join(root, assertId(id, 'dataset'));
 
   async function checkQuota(owner: string | undefined): Promise<void> {
     if (quotas.total === 0 && (quotas.perKey === 0 || owner === undefined)) return;
@@ -157,33 +164,33 @@ export function createDatasetStore(
     await checkQuota(owner);
     const staging = join(root, stagingName());
     await mkdir(staging, { recursive: true });
-    const parts = new Set<DatasetPart>();
+    const digests = new Map<DatasetPart, FileDigest>();
     const discard = () => rm(staging, { recursive: true, force: true });
 
     async function add(part: DatasetPart, data: Uint8Array | Readable): Promise<void> {
-      if (parts.has(part)) throw new StoreError('INVALID_ARGUMENT', `part '${part}' given twice`);
-      parts.add(part);
+      if (digests.has(part)) throw new StoreError('INVALID_ARGUMENT', `part '${part}' given twice`);
       const path = join(staging, FILES[part]);
-      const out = createWriteStream(path);
-      if (data instanceof Uint8Array) out.end(data);
-      await (data instanceof Uint8Array ? finished(out) : pipeline(data, out));
+      digests.set(part, await writeHashed(path, data));
       await fsyncPath(path);
     }
 
     async function commit(name?: string): Promise<DatasetMeta> {
       try {
-        const format = formatOfParts(parts);
+        const format = formatOfParts(new Set(digests.keys()));
         const { train, test } = await readParts(staging, format, limits);
         const id = `ds-${randomBytes(8).toString('hex')}`;
         const meta = describe(id, name ?? id, format, train, test, owner);
-        await writeFileAtomic(join(staging, DATASET_FILE), JSON.stringify(meta, null, 2));
+        const files = Object.fromEntries(
+          [...digests].map(([part, digest]) => [FILES[part], digest]),
+        );
         const publish = commits.then(async () => {
           await checkQuota(owner);
-          await rename(staging, join(root, id));
-          await fsyncPath(dirname(staging));
+          await publishFiles(id, staging, Object.keys(files));
+          await blobs.put(`${id}/${DATASET_FILE}`, JSON.stringify({ ...meta, files }, null, 2));
         });
         commits = publish.catch(() => {});
         await publish;
+        await discard();
         return meta;
       } catch (err) {
         await discard();
@@ -192,6 +199,20 @@ export function createDatasetStore(
     }
 
     return { add, commit, discard };
+  }
+
+  /** Moves the staged files in; those already moved go again if one fails. */
+  async function publishFiles(id: string, staging: string, names: string[]): Promise<void> {
+    const moved: string[] = [];
+    try {
+      for (const name of names) {
+        await blobs.putFile(`${id}/${name}`, join(staging, name));
+        moved.push(`${id}/${name}`);
+      }
+    } catch (err) {
+      await blobs.delete(moved).catch(() => {});
+      throw err;
+    }
   }
 
   async function save(input: DatasetInput): Promise<DatasetMeta> {
@@ -210,45 +231,40 @@ export function createDatasetStore(
     return upload.commit(input.name);
   }
 
-  async function get(id: string): Promise<DatasetMeta> {
-    const dir = dirOf(id);
-    try {
-      return JSON.parse(await readFile(join(dir, DATASET_FILE), 'utf8')) as DatasetMeta;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new StoreError('NOT_FOUND', `dataset '${id}' not found`);
-      }
-      throw err;
-    }
+  async function record(id: string): Promise<StoredDataset> {
+    const bytes = await blobs.get(`${assertId(id, 'dataset')}/${DATASET_FILE}`);
+    if (!bytes) throw new StoreError('NOT_FOUND', `dataset '${id}' not found`);
+    const { files, ...meta } = JSON.parse(bytes.toString('utf8')) as StoredDataset['meta'] & {
+      files?: Record<string, FileDigest>;
+    };
+    return { meta, files: files ?? {} };
   }
 
   async function list(): Promise<DatasetMeta[]> {
-    const entries = await readdir(root, { withFileTypes: true }).catch(
-      (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return [];
-        throw err;
-      },
-    );
     // Hidden `.tmp-*` staging directories never match the id pattern.
-    const ids = entries.filter((e) => e.isDirectory() && isValidId(e.name)).map((e) => e.name);
+    const ids = (await blobs.children()).filter(isValidId);
     const metas = await Promise.all(ids.map((id) => get(id).catch(() => undefined)));
     return metas
       .filter((meta): meta is DatasetMeta => meta !== undefined)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id));
   }
 
+  async function get(id: string): Promise<DatasetMeta> {
+    return (await record(id)).meta;
+  }
+
   async function source(id: string): Promise<DataSource> {
-    const meta = await get(id);
-    const dir = dirOf(id);
-    const at = (part: DatasetPart) => join(dir, FILES[part]);
+    const { meta, files } = await record(id);
+    // A data set stored before digests were recorded is read unchecked.
+    const at = (part: DatasetPart) => blobs.localFile(`${id}/${FILES[part]}`, files[FILES[part]]);
     return meta.format === 'csv'
-      ? { kind: 'csv', train: at('train'), test: at('test') }
+      ? { kind: 'csv', train: await at('train'), test: await at('test') }
       : {
           kind: 'idx',
-          trainImages: at('trainImages'),
-          trainLabels: at('trainLabels'),
-          testImages: at('testImages'),
-          testLabels: at('testLabels'),
+          trainImages: await at('trainImages'),
+          trainLabels: await at('trainLabels'),
+          testImages: await at('testImages'),
+          testLabels: await at('testLabels'),
         };
   }
 
@@ -262,11 +278,26 @@ export function createDatasetStore(
   };
 }
 
-function finished(stream: NodeJS.WritableStream): Promise<void> {
-  return new Promise((done, fail) => {
-    stream.on('finish', done);
-    stream.on('error', fail);
+interface StoredDataset {
+  meta: DatasetMeta;
+  /** Each file's digest, by file name. */
+  files: Record<string, FileDigest>;
+}
+
+/** Writes a part to `path`, hashing it on the way. */
+async function writeHashed(path: string, data: Uint8Array | Readable): Promise<FileDigest> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
   });
+  const input = data instanceof Uint8Array ? Readable.from([Buffer.from(data)]) : data;
+  await pipeline(input, tap, createWriteStream(path));
+  return { sha256: hash.digest('hex'), size };
 }
 
 /** The format the staged parts make up; they must be exactly one format's full set. */

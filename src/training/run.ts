@@ -14,13 +14,13 @@ import { defaultReplicas } from '../ml/replica-count.js';
 import type { ModelSpec } from '../ml/spec.js';
 import {
   type BatchProgress,
+  type CheckpointSink,
   type EpochMetrics,
   type FitOptions,
   type FitResult,
   fitModel,
   unlessAborted,
 } from '../ml/train.js';
-import { fileCheckpoints } from '../store/checkpoints.js';
 
 export interface TrainingRunOptions extends SplitOptions {
   source: DataSource;
@@ -37,9 +37,9 @@ export interface TrainingRunOptions extends SplitOptions {
   step?: TrainingStepChoice;
   /** Threads of the compiled step's TensorFlow session (default 0: every core). */
   threads?: number;
-  checkpointDir?: string;
-  /** Marks the resumable states in checkpointDir; a state of another owner is refused. */
-  checkpointOwner?: string;
+  /** Where the run's checkpoints go (store/checkpoints.ts); none: it keeps none. */
+  checkpoints?: CheckpointSink;
+  /** Continue from the sink's newest resumable state, if any. */
   resume?: boolean;
   signal?: AbortSignal;
   /** Checkpoint at the next batch and stop (see FitOptions.suspend). */
@@ -81,9 +81,7 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       seed: options.seed,
       signal: options.signal,
       suspend: options.suspend,
-      checkpoints: options.checkpointDir
-        ? fileCheckpoints(options.checkpointDir, options.checkpointOwner)
-        : undefined,
+      checkpoints: options.checkpoints,
       resume: options.resume,
       meta: {
         spec: options.spec,

@@ -1,16 +1,18 @@
 import { type Job, type Queue, UnrecoverableError } from 'bullmq';
+import { jobKey } from '../jobs/job-identity.js';
 import type { TrainingJobResult } from '../jobs/processor.js';
 import { registerBestModel } from '../jobs/register-model.js';
 import type { TrainingJobData } from '../jobs/training-job.js';
-import type { ArtifactStore } from '../store/artifact-store.js';
 import type { ModelRegistry } from '../store/model-registry.js';
+import type { Stores } from '../store/stores.js';
 import type { TrainingRunResult } from '../training/run.js';
 import type { TuningJobData, TuningResult } from './tuning-view.js';
 
 export interface TuningProcessorDeps {
   trainingQueue: Queue<TrainingJobData>;
   registry: ModelRegistry;
-  store: ArtifactStore;
+  /** The models' files, and the trials' checkpoints the best model is taken from. */
+  stores: Pick<Stores, 'artifacts' | 'checkpoints'>;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface TuningProcessorDeps {
  * (id = tuning job id, so a retry yields the same model) and points the requested alias
  * at it. Light work: it runs in the worker process itself, not in a sandbox.
  */
-export function tuningProcessor({ trainingQueue, registry, store }: TuningProcessorDeps) {
+export function tuningProcessor({ trainingQueue, registry, stores }: TuningProcessorDeps) {
   return async (job: Job<TuningJobData, TuningResult>): Promise<TuningResult> => {
     const trials = await Promise.all(
       job.data.trials.map(async (t) => ({ ...t, job: await trainingQueue.getJob(t.jobId) })),
@@ -39,7 +41,8 @@ export function tuningProcessor({ trainingQueue, registry, store }: TuningProces
     const result = best.job.returnvalue as TrainingJobResult;
     const model = await registerBestModel({
       registry,
-      store,
+      store: stores.artifacts,
+      checkpoints: stores.checkpoints(jobKey(best.job)),
       jobId: String(job.id),
       data: best.job.data,
       result: result as unknown as TrainingRunResult,

@@ -56,8 +56,8 @@ beforeAll(async () => {
   }
   for (const c of RACE) await registry.register(scored(c.id, c.acc));
   // Real models last: the newest, which /v1/predict falls back to, can be served.
-  await registerModel({ registry, store, dir }, SPEC, 'real-a', 1);
-  await registerModel({ registry, store, dir }, SPEC, 'real-b', 2);
+  await registerModel({ registry, store }, SPEC, 'real-a', 1);
+  await registerModel({ registry, store }, SPEC, 'real-b', 2);
   pool = createPredictorPool({ registry, store, workers: 1 });
   app = buildTestApp({ predictor: pool, models: { registry, store } });
   await app.ready();

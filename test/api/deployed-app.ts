@@ -57,7 +57,7 @@ export function useDeployedApp(name: string, overrides: Partial<AppDeps> = {}): 
     // The models are built in this thread before they are stored.
     await selectBackend('wasm');
     deployed.register = async (id, seed) => {
-      const model = await registerModel({ ...models, dir }, SMALL_SPEC, id, seed);
+      const model = await registerModel(models, SMALL_SPEC, id, seed);
       model.dispose();
     };
     await deployed.register('model-a', 1);

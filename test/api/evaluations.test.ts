@@ -19,7 +19,6 @@ import { selectBackend } from '../../src/ml/backend.js';
 import { LocalEngine } from '../../src/ml/local-engine.js';
 import { fitModel } from '../../src/ml/train.js';
 import { type ArtifactStore, createFileArtifactStore } from '../../src/store/artifact-store.js';
-import { saveModelDir } from '../../src/store/checkpoints.js';
 import { createDatasetStore, type DatasetStore } from '../../src/store/dataset-store.js';
 import { createModelRegistry } from '../../src/store/model-registry.js';
 import { useRedisPrefix } from '../store/redis-prefix.js';
@@ -71,10 +70,10 @@ async function registerTrained(id: string, extra: { jobId?: string; training?: o
   const engine = new LocalEngine(data, { spec: SMALL_SPEC, optimizer: 'adam', seed: 21 }, 'wasm');
   try {
     await fitModel(engine, data, { epochs: 2, batchSize: 50, seed: 21 });
-    const saved = await saveModelDir(dir, `${id}-checkpoint`, {
+    const saved = {
       artifacts: await engine.exportModel(),
       meta: {},
-    });
+    };
     const stored = await store.putModel(id, saved);
     await registry.register({
       id,
@@ -153,7 +152,7 @@ beforeAll(async () => {
   // The same kind of model with its training options on its own record (no job to read).
   await registerTrained('recorded', { training: { epochs: 2, ...SMALL_SPLIT } });
   await registerTrained('tiny-split', { training: { testPerClass: 5 } });
-  await registerModel({ registry, store, dir }, SMALL_SPEC, 'untrained', 4);
+  await registerModel({ registry, store }, SMALL_SPEC, 'untrained', 4);
 
   const real = await firstRealImages(300, 100);
   smallUpload = (

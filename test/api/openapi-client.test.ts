@@ -74,7 +74,7 @@ beforeAll(async () => {
   await selectBackend('wasm');
   dir = await mkdtemp(join(tmpdir(), 'tailor-openapi-client-'));
   const store = createFileArtifactStore(join(dir, 'store'));
-  model = await registerModel({ registry, store, dir }, SPEC, 'client-model', 1);
+  model = await registerModel({ registry, store }, SPEC, 'client-model', 1);
   pool = createPredictorPool({ registry, store, workers: 1 });
   connection = apiConnection('redis://127.0.0.1:6379');
   await new Promise((resolve) => connection.once('ready', resolve));

@@ -38,7 +38,7 @@ beforeAll(async () => {
   await selectBackend('wasm');
   dir = await mkdtemp(join(tmpdir(), 'tailor-openapi-examples-'));
   const store = createFileArtifactStore(join(dir, 'store'));
-  model = await registerModel({ registry, store, dir }, SPEC, 'example-model', 1);
+  model = await registerModel({ registry, store }, SPEC, 'example-model', 1);
   pool = createPredictorPool({ registry, store, workers: 1 });
   app = buildTestApp({ predictor: pool, models: { registry, store } });
   await app.ready();

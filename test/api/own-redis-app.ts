@@ -42,7 +42,7 @@ export function useOwnRedisApp(env: Record<string, string>, opts: AppOptions = {
     const models = services.deps.models;
     if (!models) throw new Error('createApiServices wired no model registry');
     await selectBackend('wasm');
-    (await registerModel({ ...models, dir }, SMALL_SPEC, 'model-a', 1)).dispose();
+    (await registerModel(models, SMALL_SPEC, 'model-a', 1)).dispose();
     own.app = buildTestApp(services.deps, opts);
     await own.app.ready();
   });

@@ -30,7 +30,7 @@ let set: IdxImages;
 const models: LayersModel[] = [];
 
 async function registerModel(id: string, seed: number): Promise<LayersModel> {
-  const model = await registerSharedModel({ registry, store, dir }, SPEC, id, seed);
+  const model = await registerSharedModel({ registry, store }, SPEC, id, seed);
   models.push(model);
   return model;
 }

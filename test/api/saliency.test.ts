@@ -44,7 +44,7 @@ beforeAll(async () => {
   await selectBackend('wasm');
   dir = await mkdtemp(join(tmpdir(), 'tailor-saliency-api-'));
   const store = createFileArtifactStore(join(dir, 'store'));
-  (await registerModel({ registry, store, dir }, SMALL_SPEC, 'model-s', 1)).dispose();
+  (await registerModel({ registry, store }, SMALL_SPEC, 'model-s', 1)).dispose();
   set = await loadTestImages();
   pool = createPredictorPool({ registry, store });
   app = buildTestApp({ predictor: pool, models: { registry, store } });

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { S3_BUCKET, startS3Server } from '../support/s3-server.js';
 import { runTailor } from './run-tailor.js';
 
 let dir: string;
@@ -51,6 +52,27 @@ describe('tailor doctor', () => {
     );
     expect(stdout.trim().split('\n').at(-1)).toBe('a worker can run here');
     expect(code).toBe(0);
+  });
+
+  it('tries an S3 store for real: one object written, read back and removed', async () => {
+    const s3 = await startS3Server();
+    try {
+      const ok = await runTailor(['doctor'], { ...env(), ...s3.env('doctor') });
+      expect(ok.stdout).toContain(
+        `ok    TAILOR_STORAGE_URL s3://${S3_BUCKET}/doctor (${s3.endpoint}, region us-east-1, path-style): writable`,
+      );
+      const unreachable = await runTailor(['doctor'], {
+        ...env(),
+        ...s3.env('doctor'),
+        AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:1',
+      });
+      expect(unreachable.stdout).toMatch(
+        /^ {2}FAIL {2}TAILOR_STORAGE_URL s3:\/\/tailor-test\/doctor \(http:\/\/127\.0\.0\.1:1, .+: not usable \(.+\)$/m,
+      );
+      expect(unreachable.code).toBe(1);
+    } finally {
+      await s3.stop();
+    }
   });
 
   it('fails, naming what is wrong, without Redis or with a backend that cannot load', async () => {

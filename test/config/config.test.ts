@@ -15,6 +15,7 @@ describe('readConfig', () => {
       dataDir: 'data',
       checkpointDir: 'checkpoints',
       artifactDir: 'artifacts',
+      storage: { kind: 'file' },
       host: '127.0.0.1',
       port: 3000,
       redisUrl: undefined,
@@ -57,6 +58,57 @@ describe('readConfig', () => {
         .tracing,
     ).toBeUndefined();
     expect(readConfig({ OTEL_SERVICE_NAME: 'alone' }).tracing).toBeUndefined();
+  });
+
+  it('reads an S3 store with its endpoint, region, credentials and addressing', () => {
+    expect(
+      readConfig({
+        TAILOR_STORAGE_URL: 's3://tailor-models/prod/eu',
+        AWS_ENDPOINT_URL_S3: 'http://minio:9000',
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'key',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      }).storage,
+    ).toEqual({
+      kind: 's3',
+      bucket: 'tailor-models',
+      prefix: 'prod/eu',
+      endpoint: 'http://minio:9000',
+      region: 'eu-west-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
+    });
+    // AWS itself: virtual-hosted addressing, the SDK's own credential chain.
+    expect(readConfig({ TAILOR_STORAGE_URL: 's3://bucket-a/' }).storage).toEqual({
+      kind: 's3',
+      bucket: 'bucket-a',
+      prefix: '',
+      region: 'us-east-1',
+      forcePathStyle: false,
+    });
+    expect(readConfig({ TAILOR_STORAGE_URL: '' }).storage).toEqual({ kind: 'file' });
+  });
+
+  it.each([
+    [{ TAILOR_STORAGE_URL: 'file:///data' }, 'TAILOR_STORAGE_URL must be s3://bucket'],
+    [{ TAILOR_STORAGE_URL: 's3://UPPER' }, 'TAILOR_STORAGE_URL must be s3://bucket'],
+    [{ TAILOR_STORAGE_URL: 's3://ok-bucket/../up' }, "the prefix '../up' must be segments"],
+    [{ TAILOR_STORAGE_URL: 's3://ok-bucket/a//b' }, "the prefix 'a//b' must be segments"],
+    [
+      { TAILOR_STORAGE_URL: 's3://ok-bucket', AWS_ENDPOINT_URL: 'minio:9000' },
+      "AWS_ENDPOINT_URL must be an http:// or https:// URL; got 'minio:9000'",
+    ],
+    [
+      { TAILOR_STORAGE_URL: 's3://ok-bucket', AWS_ACCESS_KEY_ID: 'key' },
+      'AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together',
+    ],
+    [
+      { TAILOR_STORAGE_URL: 's3://ok-bucket', TAILOR_S3_PATH_STYLE: 'yes' },
+      "TAILOR_S3_PATH_STYLE must be 1 or 0; got 'yes'",
+    ],
+  ])('refuses the storage settings %j', (env, message) => {
+    expect(() => readConfig(env)).toThrow(ConfigError);
+    expect(() => readConfig(env)).toThrow(message);
   });
 
   it('reads CORS origins and the compression switch', () => {

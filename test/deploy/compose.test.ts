@@ -48,8 +48,10 @@ function containerEnv(name: TailorService): Record<string, string> {
 }
 
 describe(COMPOSE_FILE, () => {
-  it('has redis, the api and a gpu and a cpu worker', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'redis', ...WORKERS].sort());
+  it('has redis, minio with its bucket, the api and a gpu and a cpu worker', () => {
+    expect(Object.keys(services).sort()).toEqual(
+      ['api', 'minio', 'minio-bucket', 'redis', ...WORKERS].sort(),
+    );
   });
 
   it.each(TAILOR_NAMES)('%s runs its tailor command from the right image target', (name) => {
@@ -70,13 +72,19 @@ describe(COMPOSE_FILE, () => {
     expect(() => readConfig(containerEnv(name))).not.toThrow();
   });
 
-  it.each(TAILOR_NAMES)('%s uses the redis service, after it is healthy', (name) => {
-    const url = new URL(containerEnv(name).REDIS_URL ?? '');
-    expect(url.protocol).toBe('redis:');
-    expect(url.hostname).toBe('redis');
-    expect(url.port).toBe('6379');
-    expect(service(name).depends_on).toEqual({ redis: { condition: 'service_healthy' } });
-  });
+  it.each(TAILOR_NAMES)(
+    '%s uses the redis service and the minio bucket, after both are ready',
+    (name) => {
+      const url = new URL(containerEnv(name).REDIS_URL ?? '');
+      expect(url.protocol).toBe('redis:');
+      expect(url.hostname).toBe('redis');
+      expect(url.port).toBe('6379');
+      expect(service(name).depends_on).toEqual({
+        redis: { condition: 'service_healthy' },
+        'minio-bucket': { condition: 'service_completed_successfully' },
+      });
+    },
+  );
 
   it('runs every tailor service on one queue prefix', () => {
     const prefixes = TAILOR_NAMES.map((name) => readConfig(containerEnv(name)).queuePrefix);
@@ -93,16 +101,33 @@ describe(COMPOSE_FILE, () => {
     expect(api.healthcheck).toBeUndefined();
   });
 
-  it('shares the data and artifact volumes between the api and every worker', () => {
-    for (const key of ['TAILOR_DATA_DIR', 'TAILOR_ARTIFACT_DIR'] as const) {
-      const sources = TAILOR_NAMES.map((name) => {
-        const dir = containerEnv(name)[key];
-        const mount = serviceMounts(service(name)).find((m) => m.target === dir);
-        expect(mount, `${name} mounts ${key} (${dir})`).toBeDefined();
-        return mount?.source ?? '';
-      });
-      expect(new Set(sources).size, key).toBe(1);
-      expect(Object.keys(compose.volumes ?? {})).toContain(sources[0]);
+  it('keeps models, checkpoints and data sets in the bucket the one-shot service creates', () => {
+    const configs = TAILOR_NAMES.map((name) => readConfig(containerEnv(name)).storage);
+    expect(new Set(configs.map((c) => JSON.stringify(c))).size).toBe(1);
+    const [storage] = configs;
+    if (storage?.kind !== 's3') throw new Error('the compose file does not use an S3 store');
+    expect(storage).toMatchObject({ endpoint: 'http://minio:9000', forcePathStyle: true });
+    const minio = service('minio');
+    const minioEnv = serviceEnvironment(minio);
+    expect(storage.credentials).toEqual({
+      accessKeyId: minioEnv.MINIO_ROOT_USER,
+      secretAccessKey: minioEnv.MINIO_ROOT_PASSWORD,
+    });
+    expect(serviceCommand(minio).slice(0, 2)).toEqual(['server', '/data']);
+    expect(JSON.stringify(minio.healthcheck?.test)).toContain('mc');
+    const data = serviceMounts(minio).find((m) => m.target === '/data');
+    expect(Object.keys(compose.volumes ?? {})).toContain(data?.source);
+    // The bucket service makes exactly the bucket tailor is given, and may find it there.
+    const bucket = service('minio-bucket');
+    expect(bucket.depends_on).toEqual({ minio: { condition: 'service_healthy' } });
+    expect(serviceEnvironment(bucket).S3_BUCKET).toBe(storage.bucket);
+    expect(serviceCommand(bucket).join(' ')).toMatch(
+      /mc mb --ignore-existing "tailor\/\$+S3_BUCKET"/,
+    );
+    // No volume of models: a worker on another host needs only Redis and the bucket.
+    for (const name of TAILOR_NAMES) {
+      const targets = serviceMounts(service(name)).map((m) => m.target);
+      expect(targets).not.toContain(containerEnv(name).TAILOR_ARTIFACT_DIR);
     }
   });
 
@@ -135,8 +160,9 @@ describe(COMPOSE_FILE, () => {
   it('starts workers by profile, and the cpu worker can be scaled', () => {
     expect(service('worker-gpu').profiles).toEqual(['gpu']);
     expect(service('worker-cpu').profiles).toEqual(['cpu']);
-    expect(service('api').profiles).toBeUndefined();
-    expect(service('redis').profiles).toBeUndefined();
+    for (const name of ['api', 'redis', 'minio', 'minio-bucket']) {
+      expect(service(name).profiles).toBeUndefined();
+    }
     // --scale needs no fixed container name and no host port.
     expect(service('worker-cpu').container_name).toBeUndefined();
     expect(service('worker-cpu').ports).toBeUndefined();

@@ -43,8 +43,8 @@ beforeAll(async () => {
   await selectBackend('wasm');
   dir = await mkdtemp(join(tmpdir(), 'tailor-export-keras-'));
   store = createFileArtifactStore(join(dir, 'store'));
-  created.push(await registerSpreadModel({ registry, store, dir }, SMALL, 'keras-small', 21));
-  created.push(await registerSpreadModel({ registry, store, dir }, DEFAULT_SPEC, 'keras-seed', 22));
+  created.push(await registerSpreadModel({ registry, store }, SMALL, 'keras-small', 21));
+  created.push(await registerSpreadModel({ registry, store }, DEFAULT_SPEC, 'keras-seed', 22));
   await registry.setAlias('production', 'keras-small');
   set = await loadTestImages();
   pool = createPredictorPool({ registry, store, workers: 1 });

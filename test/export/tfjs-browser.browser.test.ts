@@ -52,7 +52,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tailor-export-browser-'));
   const registry = createModelRegistry({ redis, prefix });
   const store = createFileArtifactStore(join(dir, 'store'));
-  model = await registerSpreadModel({ registry, store, dir }, SPEC, 'browser-a', 31);
+  model = await registerSpreadModel({ registry, store }, SPEC, 'browser-a', 31);
   await registry.setAlias('web', 'browser-a');
   app = buildTestApp({ models: { registry, store } });
   app.get('/test-page', { schema: { hide: true } }, (_request, reply) =>

@@ -45,7 +45,7 @@ beforeAll(async () => {
     ['export-b', 12],
     ['export-tampered', 13],
   ] as const) {
-    created.push(await registerSpreadModel({ registry, store, dir }, SPEC, id, seed));
+    created.push(await registerSpreadModel({ registry, store }, SPEC, id, seed));
   }
   set = await loadTestImages();
   pool = createPredictorPool({ registry, store, workers: 1 });

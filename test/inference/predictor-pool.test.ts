@@ -33,7 +33,7 @@ const models: Record<string, LayersModel> = {};
 let pool: PredictorPool;
 
 const registerModel = (id: string, seed: number) =>
-  registerSharedModel({ registry, store, dir }, SPEC, id, seed);
+  registerSharedModel({ registry, store }, SPEC, id, seed);
 
 /** The model's own answer in this process: the reference the pool must reproduce. */
 function reference(model: LayersModel, inputs: Float32Array[]): number[][] {

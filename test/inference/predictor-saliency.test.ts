@@ -27,7 +27,7 @@ beforeAll(async () => {
   await selectBackend('wasm');
   dir = await mkdtemp(join(tmpdir(), 'tailor-saliency-'));
   store = createFileArtifactStore(join(dir, 'store'));
-  model = await registerModel({ registry, store, dir }, SMALL_SPEC, 'model-s', 1);
+  model = await registerModel({ registry, store }, SMALL_SPEC, 'model-s', 1);
   const set = await loadTestImages();
   inputs = sampleIndices(set, MAX_EXPLAINED_INSTANCES).map((i) => toUnit(imageAt(set, i)));
   pool = createPredictorPool({ registry, store, workers: 2, maxDelayMs: 20 });

@@ -1,16 +1,18 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Job, QueueEvents, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/config.js';
 import { workerConnection } from '../../src/jobs/connection.js';
+import { jobKey } from '../../src/jobs/job-identity.js';
 import type { TrainingProgress } from '../../src/jobs/progress.js';
 import { createTrainingQueue, enqueueTraining, TRAINING_QUEUE } from '../../src/jobs/queue.js';
 import { toJobData } from '../../src/jobs/training-job.js';
 import { createTrainingWorker } from '../../src/jobs/worker.js';
-import { createFileArtifactStore } from '../../src/store/artifact-store.js';
 import { createModelRegistry } from '../../src/store/model-registry.js';
+import { createStores } from '../../src/store/stores.js';
 import { RUN_NATIVE_TESTS } from '../support/native.js';
 import { removePrefix } from '../support/redis-cleanup.js';
 
@@ -74,16 +76,20 @@ describe('training jobs on BullMQ with a sandboxed processor', () => {
     // Progress advanced through batches and both epochs.
     expect(seen.some((p) => p.stage === 'training' && (p.batch ?? 0) > 0)).toBe(true);
     expect(seen.at(-1)?.history.length).toBe(2);
-    expect(await readdir(result.checkpointDir)).toContain('state-epoch-02');
+    const stores = createStores(readConfig({ TAILOR_ARTIFACT_DIR: dir }));
+    // The resource names its best checkpoint; no path of the worker's disk leaves it.
+    expect(result).not.toHaveProperty('checkpointDir');
+    expect(result.bestCheckpoint).toMatch(/^epoch-0[12]-val_acc-0\.\d{4}$/);
+    const resumable = await stores.checkpoints(jobKey(stored)).loadResume();
+    expect(resumable?.state.epoch).toBe(2);
     // The best checkpoint became a model version named after the job, its files verified.
     expect(result.modelId).toBe(job.id);
     const registry = createModelRegistry({ redis: connection, prefix });
     const model = await registry.get(job.id as string);
     expect(model.metrics.best_val_acc).toBe(result.bestValAcc);
     expect(model.metrics.test_acc).toBe(result.test?.accuracy);
-    const store = createFileArtifactStore(join(dir, 'models'));
     expect(
-      (await store.read(model.artifact, { sha256: model.sha256 })).files['weights.bin'],
+      (await stores.artifacts.read(model.artifact, { sha256: model.sha256 })).files['weights.bin'],
     ).toBeDefined();
   });
 

@@ -77,7 +77,6 @@ export function completedJob(overrides: Partial<TrainingJobView> = {}): Training
     bestValAcc: 0.75,
     test,
     modelId: '42',
-    checkpointDir: null,
     bestCheckpoint: null,
     backend: 'wasm',
     attempts: 1,

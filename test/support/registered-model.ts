@@ -4,7 +4,6 @@ import { createModel } from '../../src/ml/model.js';
 import { exportModel } from '../../src/ml/model-state.js';
 import type { ModelSpec } from '../../src/ml/spec.js';
 import type { ArtifactStore } from '../../src/store/artifact-store.js';
-import { saveModelDir } from '../../src/store/checkpoints.js';
 import type { ModelRegistry } from '../../src/store/model-registry.js';
 
 /**
@@ -12,7 +11,7 @@ import type { ModelRegistry } from '../../src/store/model-registry.js';
  * `prepare` may change its weights before it is saved.
  */
 export async function registerModel(
-  { registry, store, dir }: { registry: ModelRegistry; store: ArtifactStore; dir: string },
+  { registry, store }: { registry: ModelRegistry; store: ArtifactStore },
   spec: ModelSpec,
   id: string,
   seed: number,
@@ -20,10 +19,10 @@ export async function registerModel(
 ): Promise<LayersModel> {
   const model = createModel(spec, { seed });
   prepare?.(model);
-  const saved = await saveModelDir(dir, `${id}-checkpoint`, {
+  const saved = {
     artifacts: await exportModel(model),
     meta: { seed },
-  });
+  };
   const stored = await store.putModel(id, saved);
   await registry.register({
     id,

@@ -89,8 +89,10 @@ export const TrainingJob = Type.Object(
     bestValAcc: Type.Union([Type.Number(), Type.Null()]),
     test: Type.Union([TestMetrics, Type.Null()]),
     modelId: Type.Union([Type.String(), Type.Null()]),
-    checkpointDir: Type.Union([Type.String(), Type.Null()]),
-    bestCheckpoint: Type.Union([Type.String(), Type.Null()]),
+    bestCheckpoint: Type.Union([Type.String(), Type.Null()], {
+      description:
+        "The name of the job's best checkpoint (`epoch-03-val_acc-0.8612`), the one registered as its model",
+    }),
     backend: Type.Union([Type.String(), Type.Null()]),
     attempts: Type.Integer(),
     createdAt: Type.String({ format: 'date-time' }),
