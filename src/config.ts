@@ -149,7 +149,7 @@ export function readConfig(env: Env = process.env): Config {
     queuePrefix: pattern(env, 'TAILOR_QUEUE_PREFIX', 'tailor', /^[A-Za-z0-9_-]{1,32}$/),
     jobLockSeconds: integer(env, 'TAILOR_JOB_LOCK_SECONDS', 30, 2, 3600),
     shutdownGraceSeconds: integer(env, 'TAILOR_SHUTDOWN_GRACE_SECONDS', 30, 1, 3600),
-    rateLimitRedisTimeoutMs: integer(env, 'TAILOR_RATE_LIMIT_REDIS_TIMEOUT_MS', 200, 10, 60_000),
+    rateLimitRedisTimeoutMs: integer(env, 'TAILOR_RATE_LIMIT_REDIS_TIMEOUT_MS', 2000, 10, 60_000),
     batchGate: flag(env, 'TAILOR_BATCH_GATE'),
     auth: {
       apiKeys: apiKeys(env),

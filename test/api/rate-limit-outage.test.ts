@@ -83,7 +83,7 @@ describe('rate limits while their Redis is down', () => {
       const started = Date.now();
       await expect(store.take('k', 5, 1)).rejects.toBeInstanceOf(RateLimitTimeoutError);
       expect(Date.now() - started).toBeGreaterThanOrEqual(200);
-      // The API's own store: job creation is refused at its limit's timeout.
+      // The API's own store (its timeout 2 s): job creation is refused, not left hanging.
       const job = await createJob();
       expect(job.statusCode).toBe(503);
       expect(job.json().error.message).toMatch(/rate limit on training jobs cannot be counted/);

@@ -24,7 +24,7 @@ describe('readConfig', () => {
       queuePrefix: 'tailor',
       jobLockSeconds: 30,
       shutdownGraceSeconds: 30,
-      rateLimitRedisTimeoutMs: 200,
+      rateLimitRedisTimeoutMs: 2000,
       batchGate: false,
       auth: { apiKeys: [], rateLimits: { predictPerMinute: 0, jobsPerMinute: 30 } },
       datasets: {

@@ -21,7 +21,11 @@ export interface RedisRateLimitStoreOptions {
   /** The deployment's key prefix; the windows live under `<prefix>:rate:`. */
   prefix: string;
   windowMs: number;
-  /** A Redis slower than this to answer counts as unavailable, so predict never waits on it. */
+  /**
+   * A Redis slower than this to answer counts as unavailable, so a frozen Redis costs a
+   * request this much at most. Generous: a busy event loop delays a prompt answer too, and
+   * each early give-up lets a prediction through uncounted.
+   */
   timeoutMs?: number;
 }
 
@@ -39,7 +43,7 @@ export function redisRateLimitStore({
   redis,
   prefix,
   windowMs,
-  timeoutMs = 200,
+  timeoutMs = 2000,
 }: RedisRateLimitStoreOptions): RateLimitStore {
   redis.defineCommand('tailorRateWindow', {
     numberOfKeys: 1,
