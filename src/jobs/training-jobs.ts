@@ -149,7 +149,14 @@ export function createTrainingJobs(
       Promise.all([job.getState(), queue.getJobLogs(id, 0, -1), cancels?.get(id)]),
     );
     const transitions = parseTransitions(logs.logs);
-    return toJobView(job as never, state as JobState | 'unknown', { transitions, cancel });
+    // The job was read before its state: one that ended in between holds no result yet, and
+    // would show as completed without its model. Read it again.
+    const ended = state === 'completed' || state === 'failed';
+    const settled =
+      ended && job.finishedOn === undefined
+        ? ((await available(() => queue.getJob(id))) ?? job)
+        : job;
+    return toJobView(settled as never, state as JobState | 'unknown', { transitions, cancel });
   };
   const loadView = async (id: string) => {
     const job = await available(() => queue.getJob(id));
