@@ -1,3 +1,5 @@
+import { TERMINAL_STATUSES } from './job-status.js';
+
 /**
  * A training job's lifecycle: explicit states, each entered with a timestamp and a reason.
  * Transitions are stored as JSON rows in the job's BullMQ log, so they live and die with
@@ -18,13 +20,8 @@ export const LIFECYCLE_STATES = [
 
 export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 
-export const TERMINAL_STATES: readonly LifecycleState[] = [
-  'completed',
-  'failed',
-  'cancelled',
-  'timed_out',
-  'stopped_early',
-];
+/** The states a job ends in: its terminal statuses, one list for both. */
+export const TERMINAL_STATES: readonly LifecycleState[] = TERMINAL_STATUSES;
 
 export interface Transition {
   state: LifecycleState;
