@@ -17,15 +17,6 @@ export function pixelBatch(set: LabelledImageSet, rows: ArrayLike<number>): Floa
   return pixels;
 }
 
-/** Labels of the given rows one-hot, `classes` columns per row. */
-export function oneHotBatch(labels: Int32Array, classes: number): Float32Array {
-  const oneHot = new Float32Array(labels.length * classes);
-  labels.forEach((label, i) => {
-    oneHot[i * classes + label] = 1;
-  });
-  return oneHot;
-}
-
 export function labelBatch(set: LabelledImageSet, rows: ArrayLike<number>): Int32Array {
   return Int32Array.from(
     { length: rows.length },

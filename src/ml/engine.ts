@@ -1,6 +1,7 @@
 import type { LabelledImageSet } from '../data/types.js';
 import type { ModelArtifacts, OptimizerState } from './model-state.js';
 import type { BatchResult, EvalResult } from './replica.js';
+import type { StepInput } from './step-recipe.js';
 
 /**
  * Where training computes: one in-process replica, or data-parallel replicas in worker
@@ -12,7 +13,8 @@ export interface TrainingEngine {
   readonly replicas: number;
   /** One TensorFlow graph per step (compiled/), or tfjs ops one by one. */
   readonly step: 'compiled' | 'eager';
-  trainBatch(rows: Int32Array): Promise<BatchResult>;
+  /** One optimizer step on these training rows, at the step's learning rate. */
+  trainBatch(rows: Int32Array, step?: StepInput): Promise<BatchResult>;
   /** Summed loss, predicted labels and top-class probabilities of every row, in row order. */
   evaluate(set: 'val' | 'test'): Promise<EvalResult>;
   exportModel(): Promise<ModelArtifacts>;

@@ -34,7 +34,8 @@ export class FusedAdam extends tf.Optimizer {
   private steps = 0;
 
   constructor(
-    readonly learningRate = 0.001,
+    /** Not readonly: a schedule sets it before each step (optimizer.ts setLearningRate). */
+    public learningRate = 0.001,
     readonly beta1 = 0.9,
     readonly beta2 = 0.999,
     readonly epsilon = 1e-7,

@@ -7,6 +7,7 @@ import {
   type OptimizerState,
 } from './model-state.js';
 import { Replica, type ReplicaOptions } from './replica.js';
+import type { StepInput } from './step-recipe.js';
 
 /** Trains in this thread with a single replica. */
 export class LocalEngine implements TrainingEngine {
@@ -26,8 +27,8 @@ export class LocalEngine implements TrainingEngine {
     return this.replica.model;
   }
 
-  async trainBatch(rows: Int32Array) {
-    return this.replica.trainBatch(this.data.train, rows);
+  async trainBatch(rows: Int32Array, step?: StepInput) {
+    return this.replica.trainBatch(this.data.train, rows, step);
   }
 
   async evaluate(set: 'val' | 'test') {

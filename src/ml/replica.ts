@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { LabelledImageSet } from '../data/types.js';
-import { countCorrect, crossEntropy, imageBatch, labelBatch } from './batch.js';
+import { augmentBatch, augments } from './augment.js';
+import { countCorrect, crossEntropy, imageBatch, labelBatch, pixelBatch } from './batch.js';
 import { setBatchesSeen } from './batch-norm-layer.js';
 import { FusedAdam } from './fused-adam.js';
 import { createModel } from './model.js';
@@ -11,8 +12,14 @@ import {
   type ModelArtifacts,
   type OptimizerState,
 } from './model-state.js';
-import { createOptimizer, type OptimizerName } from './optimizer.js';
+import {
+  createOptimizer,
+  type OptimizerName,
+  setLearningRate,
+  weightDecayOf,
+} from './optimizer.js';
 import type { ModelSpec } from './spec.js';
+import { clipFactor, type StepInput, type StepRecipe, targetBatch } from './step-recipe.js';
 
 export interface ReplicaOptions {
   spec: ModelSpec;
@@ -20,6 +27,8 @@ export interface ReplicaOptions {
   learningRate?: number;
   /** Seeds weights and dropout; omitted, both are random. */
   seed?: number;
+  /** Augmentation, label smoothing, clipping, decay, momentum; none when absent. */
+  recipe?: StepRecipe;
 }
 
 export interface BatchResult {
@@ -49,34 +58,76 @@ export class Replica {
   readonly model: LayersModel;
   readonly optimizer: tf.Optimizer;
   private readonly variables: tf.Variable[];
+  private readonly recipe: StepRecipe;
+  private readonly weightDecay: number;
 
   constructor(options: ReplicaOptions) {
     this.model = createModel(options.spec, { seed: options.seed });
-    this.optimizer = createOptimizer(options.optimizer, options.learningRate);
+    this.recipe = options.recipe ?? {};
+    this.weightDecay = weightDecayOf(options.optimizer, this.recipe.weightDecay);
+    this.optimizer = createOptimizer(options.optimizer, options.learningRate, this.recipe);
     // Optimizer state is matched to variables by position: keep one fixed order.
     this.variables = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
   }
 
   /** Forward, backward and update on the given rows. */
-  trainBatch(set: LabelledImageSet, rows: ArrayLike<number>): BatchResult {
-    const { loss, correct, grads } = this.gradients(set, rows);
-    this.optimizer.applyGradients(grads);
-    tf.dispose(grads);
+  trainBatch(set: LabelledImageSet, rows: ArrayLike<number>, step?: StepInput): BatchResult {
+    const { loss, correct, grads } = this.gradients(set, rows, step?.augmentSeed);
+    const clipped = this.clip(grads);
+    this.beforeUpdate(step?.learningRate);
+    this.optimizer.applyGradients(clipped);
+    tf.dispose(Object.values(grads));
+    if (clipped !== grads) tf.dispose(Object.values(clipped));
     return { loss, correct, count: rows.length };
+  }
+
+  /** The gradients scaled to the recipe's global norm; the same map when none is set. */
+  private clip(grads: tf.NamedTensorMap): tf.NamedTensorMap {
+    if (!this.recipe.clipNorm) return grads;
+    const squares = tf.tidy(() => tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))));
+    const factor = clipFactor(squares.dataSync()[0] as number, this.recipe.clipNorm);
+    squares.dispose();
+    return Object.fromEntries(Object.entries(grads).map(([name, g]) => [name, tf.mul(g, factor)]));
+  }
+
+  /** The step's learning rate, then the decoupled weight decay it scales. */
+  private beforeUpdate(learningRate: number | undefined): void {
+    if (learningRate !== undefined) setLearningRate(this.optimizer, learningRate);
+    const rate = (this.optimizer as unknown as { learningRate: number }).learningRate;
+    if (this.weightDecay === 0) return;
+    const keep = 1 - rate * this.weightDecay;
+    for (const v of this.variables) {
+      const decayed = tf.mul(v, keep);
+      v.assign(decayed);
+      decayed.dispose();
+    }
+  }
+
+  /** Pixels of the rows as the model's input, augmented by the recipe when it says so. */
+  private inputs(set: LabelledImageSet, rows: ArrayLike<number>, augmentSeed?: number) {
+    const augment = this.recipe.augment;
+    if (augmentSeed === undefined || !augments(augment)) return imageBatch(set, rows);
+    const pixels = pixelBatch(set, rows);
+    augmentBatch(pixels, rows, set.height, set.width, augment, augmentSeed);
+    return tf.tensor4d(pixels, [rows.length, set.height, set.width, 1]);
   }
 
   /** Forward and backward only; the caller owns (and disposes) the gradients. */
   gradients(
     set: LabelledImageSet,
     rows: ArrayLike<number>,
+    augmentSeed?: number,
   ): BatchResult & { grads: tf.NamedTensorMap } {
-    const x = imageBatch(set, rows);
+    const x = this.inputs(set, rows, augmentSeed);
     const labels = labelBatch(set, rows);
+    const smoothing = this.recipe.labelSmoothing ?? 0;
     let correct = 0;
     const { value, grads } = tf.variableGrads(() => {
       const probabilities = this.model.apply(x, { training: true }) as tf.Tensor2D;
       correct = countCorrect(labels, probabilities);
-      return crossEntropy(labels, probabilities);
+      return smoothing > 0
+        ? smoothedCrossEntropy(labels, probabilities, smoothing)
+        : crossEntropy(labels, probabilities);
     }, this.variables);
     const loss = value.dataSync()[0] as number;
     tf.dispose([x, value]);
@@ -84,7 +135,15 @@ export class Replica {
   }
 
   /** Applies gradients given as one flat array, in variable order. */
-  applyFlatGradients(flat: Float32Array): void {
+  applyFlatGradients(flat: Float32Array, learningRate?: number): void {
+    if (this.recipe.clipNorm) {
+      let squares = 0;
+      for (let i = 0; i < flat.length; i++) squares += (flat[i] as number) ** 2;
+      const factor = clipFactor(squares, this.recipe.clipNorm);
+      if (factor !== 1)
+        for (let i = 0; i < flat.length; i++) flat[i] = (flat[i] as number) * factor;
+    }
+    this.beforeUpdate(learningRate);
     if (this.optimizer instanceof FusedAdam) {
       const parts: Float32Array[] = [];
       let at = 0;
@@ -162,6 +221,20 @@ export class Replica {
     this.model.dispose();
     this.optimizer.dispose();
   }
+}
+
+/** Keras' categorical cross-entropy against smoothed targets (see targetBatch). */
+function smoothedCrossEntropy(
+  labels: Int32Array,
+  probabilities: tf.Tensor2D,
+  smoothing: number,
+): tf.Scalar {
+  return tf.tidy(() => {
+    const classes = probabilities.shape[1];
+    const targets = tf.tensor2d(targetBatch(labels, classes, smoothing), [labels.length, classes]);
+    const clipped = tf.clipByValue(probabilities, 1e-7, 1 - 1e-7);
+    return tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.log(clipped)), 1))) as tf.Scalar;
+  });
 }
 
 export function range(n: number): Int32Array {

@@ -1,6 +1,7 @@
 import type { EngineData, TrainingEngine } from './engine.js';
 import type { ModelArtifacts, OptimizerState } from './model-state.js';
 import { mixSeed, mulberry32, permutation } from './random.js';
+import { learningRateAt, type Schedule } from './schedule.js';
 
 export interface BatchProgress {
   epoch: number;
@@ -61,6 +62,13 @@ export interface CheckpointSink {
   loadResume(): Promise<
     (Snapshot & { optimizer: OptimizerState; state: TrainerState }) | undefined
   >;
+  loadBest(name: string): Promise<Snapshot>;
+}
+
+/** Stop when val_acc has not risen by more than `minDelta` for `patience` epochs. */
+export interface Patience {
+  patience: number;
+  minDelta?: number;
 }
 
 export interface FitOptions {
@@ -68,6 +76,15 @@ export interface FitOptions {
   batchSize: number;
   /** Seeds the batch order; with a seeded model, two runs give the same metrics. */
   seed?: number;
+  /** The peak learning rate the schedule scales; absent, the engine's own. */
+  learningRate?: number;
+  /** How the rate moves step by step (needs `learningRate`); absent, constant. */
+  schedule?: Schedule;
+  /**
+   * Early stopping. The run then ends with the best epoch's weights restored (from the
+   * checkpoints), so what is tested is what is registered.
+   */
+  earlyStopping?: Patience;
   /** Stops the run between batches (or during validation); status 'cancelled'. */
   signal?: AbortSignal;
   /**
@@ -105,6 +122,8 @@ export interface FitResult {
   initialBatch: number;
   /** Where a suspended run stopped: the epoch in flight and its batches done. */
   suspendedAt?: { epoch: number; batch: number };
+  /** Set when early stopping ended the run before its last epoch. */
+  stoppedEarly?: { epoch: number; reason: string };
 }
 
 /**
@@ -138,9 +157,16 @@ export async function fitModel(
   const initialEpoch = state.epoch;
   const initialBatch = state.partial?.epoch === initialEpoch + 1 ? state.partial.batch : 0;
   const batches = Math.ceil(data.train.count / batchSize);
+  const peak = options.learningRate;
+  const schedule = options.schedule;
+  const rateAt = (step: number) =>
+    peak === undefined || !schedule
+      ? peak
+      : learningRateAt(peak, schedule, { step, stepsPerEpoch: batches, epochs });
 
   for (let epoch = initialEpoch + 1; epoch <= epochs; epoch++) {
     const order = permutation(data.train.count, mulberry32(mixSeed(state.shuffleSeed, epoch)));
+    const augmentSeed = mixSeed(mixSeed(state.shuffleSeed, epoch), AUGMENT_STREAM);
     const sums = resumedSums(state.partial, epoch);
     options.onEpochStart?.(epoch, sums.batch);
     const seenBefore = sums.seen;
@@ -159,7 +185,10 @@ export async function fitModel(
         return suspendAt({ ...sums, epoch, batch: b });
       }
       const rows = order.subarray(b * batchSize, Math.min((b + 1) * batchSize, order.length));
-      const step = await engine.trainBatch(rows);
+      const step = await engine.trainBatch(rows, {
+        learningRate: rateAt((epoch - 1) * batches + b),
+        augmentSeed,
+      });
       sums.lossSum += step.loss * step.count;
       sums.correct += step.correct;
       sums.seen += step.count;
@@ -200,12 +229,26 @@ export async function fitModel(
       state = { ...state, bestValAcc: metrics.val_acc };
     }
     options.onEpoch?.(metrics);
+    const stop = options.earlyStopping && stalled(state, options.earlyStopping);
+    if (stop && epoch < epochs) {
+      await restoreBest();
+      return { ...result('completed'), stoppedEarly: { epoch, reason: stop } };
+    }
     // The epoch's resumable state was just saved: nothing more to save before stopping.
     if (suspend?.aborted && epoch < epochs) {
       return { ...result('suspended'), suspendedAt: { epoch: epoch + 1, batch: 0 } };
     }
   }
+  if (options.earlyStopping) await restoreBest();
   return result('completed');
+
+  /** The best epoch's weights back into the engine, when a later epoch was worse. */
+  async function restoreBest(): Promise<void> {
+    const last = state.history.at(-1);
+    if (!checkpoints || !state.bestCheckpoint || !last || last.val_acc >= state.bestValAcc) return;
+    const best = await checkpoints.loadBest(state.bestCheckpoint);
+    await engine.importState(best.artifacts);
+  }
 
   async function suspendAt(partial: PartialEpoch): Promise<FitResult> {
     if (checkpoints && partial.batch > 0) {
@@ -237,6 +280,21 @@ export async function fitModel(
       initialBatch,
     };
   }
+}
+
+/** Seeds augmentation apart from the batch order drawn from the same epoch seed. */
+const AUGMENT_STREAM = 0x5eed;
+
+/** Why to stop now under `rule`, or undefined to go on. */
+function stalled(state: TrainerState, rule: Patience): string | undefined {
+  const minDelta = rule.minDelta ?? 0;
+  const best = state.history.reduce(
+    (top, m) => (m.val_acc > top.valAcc + minDelta ? { valAcc: m.val_acc, epoch: m.epoch } : top),
+    { valAcc: Number.NEGATIVE_INFINITY, epoch: 0 },
+  );
+  const since = state.epoch - best.epoch;
+  if (since < rule.patience) return undefined;
+  return `val_acc has not risen by more than ${minDelta} for ${since} epochs since epoch ${best.epoch} (${best.valAcc.toFixed(4)})`;
 }
 
 /** Running sums of an epoch: zero, or those of the suspended epoch being resumed. */

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayerVariable } from '@tensorflow/tfjs-layers';
 import type { LabelledImageSet } from '../../data/types.js';
-import { labelBatch, oneHotBatch, pixelBatch } from '../batch.js';
+import { augmentBatch, augments } from '../augment.js';
+import { labelBatch, pixelBatch } from '../batch.js';
 import type { EngineData, TrainingEngine } from '../engine.js';
 import { BATCH_NORM } from '../model.js';
 import {
@@ -10,11 +11,12 @@ import {
   type ModelArtifacts,
   type OptimizerState,
 } from '../model-state.js';
-import { DEFAULT_LEARNING_RATES } from '../optimizer.js';
+import { DEFAULT_LEARNING_RATES, weightDecayOf } from '../optimizer.js';
 import { type BatchResult, Replica, type ReplicaOptions } from '../replica.js';
 import { SeededDropout } from '../seeded-dropout.js';
 import { flattenedSize } from '../spec.js';
 import { parseSpec } from '../spec-parse.js';
+import { type StepInput, type StepRecipe, targetBatch } from '../step-recipe.js';
 import type { GraphAddon, TensorValue } from './graph-addon.js';
 import type { GraphVariable } from './graph-builder.js';
 import { ADAM, buildTrainingGraph, type TrainingGraph } from './training-graph.js';
@@ -32,6 +34,8 @@ export class CompiledEngine implements TrainingEngine {
   private readonly mirror: Replica;
   private readonly graph: TrainingGraph;
   private readonly learningRate: number;
+  private readonly recipe: StepRecipe;
+  private readonly weightDecay: number;
   private readonly dropouts: (SeededDropout | undefined)[];
   private readonly classes: number;
   /** Features entering each dense block: the shape of its dropout mask. */
@@ -54,11 +58,13 @@ export class CompiledEngine implements TrainingEngine {
     this.mirror = new Replica(options);
     this.classes = spec.numClasses;
     this.learningRate = options.learningRate ?? DEFAULT_LEARNING_RATES[options.optimizer];
+    this.recipe = options.recipe ?? {};
+    this.weightDecay = weightDecayOf(options.optimizer, this.recipe.weightDecay);
     this.dropouts = spec.dense.map((_, j) => {
       const layer = this.mirror.model.getLayer(`fc${j}_drop`);
       return layer instanceof SeededDropout ? layer : undefined;
     });
-    this.graph = buildTrainingGraph(addon, spec, options.optimizer);
+    this.graph = buildTrainingGraph(addon, spec, options.optimizer, this.recipe);
     try {
       this.addon.startSession(this.graph.builder.graph, sessionConfig);
       this.push();
@@ -75,14 +81,20 @@ export class CompiledEngine implements TrainingEngine {
     return this.graph.builder.addon;
   }
 
-  async trainBatch(rows: Int32Array): Promise<BatchResult> {
+  async trainBatch(rows: Int32Array, step?: StepInput): Promise<BatchResult> {
     const set = this.data.train;
     const labels = labelBatch(set, rows);
     const n = rows.length;
     const { feeds } = this.graph;
+    const pixels = pixelBatch(set, rows);
+    const { augment, labelSmoothing } = this.recipe;
+    if (step && augments(augment)) {
+      augmentBatch(pixels, rows, set.height, set.width, augment, step.augmentSeed);
+    }
+    const targets = targetBatch(labels, this.classes, labelSmoothing);
     const values: (TensorValue & { name: string })[] = [
-      floats(feeds.images, pixelBatch(set, rows), [n, set.height, set.width, 1]),
-      floats(feeds.labels, oneHotBatch(labels, this.classes), [n, this.classes]),
+      floats(feeds.images, pixels, [n, set.height, set.width, 1]),
+      floats(feeds.labels, targets, [n, this.classes]),
       floats(feeds.rows, [n], []),
       floats(feeds.movingRate, [Math.max(1 - BATCH_NORM.momentum, 1 / (this.batchesSeen + 1))], []),
     ];
@@ -94,7 +106,8 @@ export class CompiledEngine implements TrainingEngine {
           floats(name, mask || new Float32Array(n * (shape[1] as number)).fill(1), shape),
         );
     });
-    for (const [key, value] of Object.entries(this.stepScalars(this.steps + 1))) {
+    const scalars = this.stepScalars(this.steps + 1, step?.learningRate ?? this.learningRate);
+    for (const [key, value] of Object.entries(scalars)) {
       values.push(floats(feeds.scalars[key] as string, [value], []));
     }
     const [loss, logits] = this.addon.run(
@@ -114,11 +127,13 @@ export class CompiledEngine implements TrainingEngine {
   }
 
   /** The optimizer's scalars for step `t` (1-based). */
-  private stepScalars(t: number): Record<string, number> {
-    const learningRate = this.learningRate;
-    if (this.options.optimizer !== 'adam') return { learningRate };
+  private stepScalars(t: number, learningRate: number): Record<string, number> {
+    const decay: Record<string, number> =
+      this.weightDecay > 0 ? { decay: learningRate * this.weightDecay } : {};
+    if (!['adam', 'adamw'].includes(this.options.optimizer)) return { learningRate, ...decay };
     const beta2Power = ADAM.beta2 ** t;
     return {
+      ...decay,
       learningRate,
       beta1Power: ADAM.beta1 ** t,
       beta2Power,

@@ -1,6 +1,7 @@
 import { BATCH_NORM } from '../model.js';
-import type { OptimizerName } from '../optimizer.js';
+import { type OptimizerName, weightDecayOf } from '../optimizer.js';
 import { convBlockShapes, flattenedSize, type ModelSpec } from '../spec.js';
+import type { StepRecipe } from '../step-recipe.js';
 import type { GraphAddon } from './graph-addon.js';
 import { attr, GraphBuilder, type GraphVariable } from './graph-builder.js';
 import {
@@ -57,6 +58,7 @@ export function buildTrainingGraph(
   addon: GraphAddon,
   spec: ModelSpec,
   optimizer: OptimizerName,
+  recipe: StepRecipe = {},
 ): TrainingGraph {
   const g = new GraphBuilder(addon, addon.createGraph());
   const [height, width, channels] = spec.inputShape;
@@ -159,13 +161,27 @@ export function buildTrainingGraph(
     },
     'loss',
   );
-  const grads = g.addon.addGradients(
+  const raw = g.addon.addGradients(
     g.graph,
     [loss],
     trainable.map((v) => v.read),
     'gradients',
   );
-  const slots = applyOptimizer(g, optimizer, trainable, grads, feeds.scalars, updates);
+  const grads = recipe.clipNorm ? clipByGlobalNorm(g, raw, recipe.clipNorm) : raw;
+  const decays =
+    weightDecayOf(optimizer, recipe.weightDecay) > 0
+      ? decayWeights(g, trainable, grads, feeds.scalars)
+      : [];
+  const slots = applyOptimizer(
+    g,
+    optimizer,
+    recipe,
+    trainable,
+    grads,
+    feeds.scalars,
+    updates,
+    decays,
+  );
   return { builder: g, feeds, loss, logits, weights, slots, updates };
 }
 
@@ -177,10 +193,13 @@ export function buildTrainingGraph(
 function applyOptimizer(
   g: GraphBuilder,
   optimizer: OptimizerName,
+  recipe: StepRecipe,
   trainable: GraphVariable[],
   grads: string[],
   scalars: Record<string, string>,
   updates: string[],
+  /** Per variable, the op that must run first (its weight decay), if any. */
+  before: string[],
 ): GraphVariable[] {
   const scalar = (name: string) => {
     scalars[name] = g.placeholder(`optimizer/${name}`, []);
@@ -189,13 +208,20 @@ function applyOptimizer(
   const lr = scalar('learningRate');
   const slotsOf = (suffixes: string[]) =>
     suffixes.flatMap((suffix) => trainable.map((v) => g.variable(`${v.name}/${suffix}`, v.shape)));
-  const apply = (type: string, v: GraphVariable, inputs: string[]) => {
+  const apply = (
+    type: string,
+    v: GraphVariable,
+    inputs: string[],
+    attrs: Record<string, ReturnType<typeof attr.bool>> = {},
+  ) => {
+    const i = trainable.indexOf(v);
     updates.push(
       g.add(
         type,
         [v.handle, ...inputs],
-        { T: FLOAT, use_locking: attr.bool(false) },
+        { T: FLOAT, use_locking: attr.bool(false), ...attrs },
         `${v.name}/apply`,
+        before[i] ? [before[i]] : [],
       ),
     );
   };
@@ -215,12 +241,29 @@ function applyOptimizer(
     return slots;
   };
   switch (optimizer) {
-    case 'sgd':
+    case 'sgd': {
+      if (!recipe.momentum) {
+        trainable.forEach((v, i) => {
+          apply('ResourceApplyGradientDescent', v, [lr, grads[i] as string]);
+        });
+        return [];
+      }
+      // TF's and tfjs' momentum are the same update: accum = m·accum + g, then
+      // w −= lr·accum, or lr·(g + m·accum) in Nesterov's form.
+      const slots = slotsOf(['momentum']);
+      const momentum = g.scalar(recipe.momentum);
       trainable.forEach((v, i) => {
-        apply('ResourceApplyGradientDescent', v, [lr, grads[i] as string]);
+        apply(
+          'ResourceApplyMomentum',
+          v,
+          [(slots[i] as GraphVariable).handle, lr, grads[i] as string, momentum],
+          { use_nesterov: attr.bool(recipe.nesterov ?? false) },
+        );
       });
-      return [];
-    case 'adam': {
+      return slots;
+    }
+    case 'adam':
+    case 'adamw': {
       const [beta1Power, beta2Power, epsilon] = ['beta1Power', 'beta2Power', 'epsilon'].map(
         scalar,
       ) as [string, string, string];
@@ -248,4 +291,52 @@ function applyOptimizer(
       ]);
     }
   }
+}
+
+/** Gradients scaled by min(1, clipNorm / their global L2 norm), all by the same factor. */
+function clipByGlobalNorm(g: GraphBuilder, grads: string[], clipNorm: number): string[] {
+  const all = g.constant([0], [1], 'int32');
+  const sums = grads.map((grad) =>
+    g.float(
+      'Sum',
+      [
+        g.float('Reshape', [g.float('Square', [grad]), g.constant([-1], [1], 'int32')], {
+          Tshape: attr.type('int32'),
+        }),
+        all,
+      ],
+      {
+        Tidx: attr.type('int32'),
+        keep_dims: attr.bool(false),
+      },
+    ),
+  );
+  const norm = g.float('Sqrt', [g.out('AddN', [sums], { T: FLOAT, N: attr.int(sums.length) })]);
+  const limit = g.scalar(clipNorm);
+  const factor = g.float('RealDiv', [limit, g.float('Maximum', [norm, limit])]);
+  return grads.map((grad) => g.float('Mul', [grad, factor]));
+}
+
+/**
+ * Decoupled weight decay: w −= (lr·decay)·w, fed as one scalar per step, before the
+ * optimizer's update (which runs after the op returned here) and after the gradient that
+ * read w.
+ */
+function decayWeights(
+  g: GraphBuilder,
+  trainable: GraphVariable[],
+  grads: string[],
+  scalars: Record<string, string>,
+): string[] {
+  scalars.decay = g.placeholder('optimizer/decay', []);
+  const rate = scalars.decay;
+  return trainable.map((v, i) =>
+    g.add(
+      'AssignSubVariableOp',
+      [v.handle, g.float('Mul', [v.read, rate])],
+      { dtype: FLOAT },
+      `${v.name}/decay`,
+      [(grads[i] as string).split(':')[0] as string],
+    ),
+  );
 }

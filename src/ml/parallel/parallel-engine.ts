@@ -6,6 +6,7 @@ import { parameterCount } from '../model-params.js';
 import type { ModelArtifacts, OptimizerState } from '../model-state.js';
 import { mixSeed } from '../random.js';
 import type { BatchResult, EvalResult, ReplicaOptions } from '../replica.js';
+import type { StepInput } from '../step-recipe.js';
 import { workerEntry } from '../worker-entry.js';
 import type { ReadyMessage, ReplicaWorkerData, Reply, Request } from './protocol.js';
 
@@ -109,13 +110,18 @@ export class ParallelEngine implements TrainingEngine {
     return Promise.all(this.workers.map((w, i) => this.call<T>(w, body(i))));
   }
 
-  async trainBatch(rows: Int32Array): Promise<BatchResult> {
+  async trainBatch(rows: Int32Array, step?: StepInput): Promise<BatchResult> {
     const shares = split(rows, this.replicas);
     const results = await this.all<Omit<BatchResult, never>>((i) => ({
       type: 'gradients',
       rows: shares[i] as Int32Array,
+      augmentSeed: step?.augmentSeed,
     }));
-    await this.all(() => ({ type: 'apply', counts: results.map((r) => r.count) }));
+    await this.all(() => ({
+      type: 'apply',
+      counts: results.map((r) => r.count),
+      learningRate: step?.learningRate,
+    }));
     const count = rows.length;
     return {
       count,

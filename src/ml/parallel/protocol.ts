@@ -15,8 +15,8 @@ export interface ReplicaWorkerData {
 }
 
 export type Request =
-  | { id: number; type: 'gradients'; rows: Int32Array }
-  | { id: number; type: 'apply'; counts: number[] }
+  | { id: number; type: 'gradients'; rows: Int32Array; augmentSeed?: number }
+  | { id: number; type: 'apply'; counts: number[]; learningRate?: number }
   /** Answered with the replica's EvalResult for these rows (loss, labels, confidences). */
   | { id: number; type: 'evaluate'; set: 'val' | 'test'; rows: Int32Array }
   | { id: number; type: 'getStats' }

@@ -43,7 +43,11 @@ function digest(): string {
 async function handle(request: Request): Promise<unknown> {
   switch (request.type) {
     case 'gradients': {
-      const { grads, ...result } = replica.gradients(set('train'), request.rows);
+      const { grads, ...result } = replica.gradients(
+        set('train'),
+        request.rows,
+        request.augmentSeed,
+      );
       replica.flattenGradients(grads, slot(data.index));
       tf.dispose(Object.values(grads));
       return result;
@@ -57,7 +61,7 @@ async function handle(request: Request): Promise<unknown> {
         const w = count / total;
         for (let i = 0; i < mean.length; i++) mean[i] = (mean[i] as number) + (g[i] as number) * w;
       });
-      replica.applyFlatGradients(mean);
+      replica.applyFlatGradients(mean, request.learningRate);
       return null;
     }
     case 'evaluate':
