@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { readConfig } from '../config.js';
 import type { DataSource } from '../data/data-source.js';
+import { runRecipeOf } from '../jobs/training-recipe.js';
 import {
   BACKENDS,
   type BackendChoice,
@@ -22,45 +23,17 @@ import {
   UsageError,
 } from './option-table.js';
 import { createProgressReporter } from './progress-bar.js';
+import { jobFromFlags, TRAINING_OPTIONS } from './recipe-options.js';
 import { readSpecFile } from './spec-file.js';
 import { printEpoch, printTrainingResult } from './train-report.js';
 
 const OPTIONS: OptionDoc[] = [
-  {
-    name: 'epochs',
-    type: 'string',
-    value: 'N',
-    help: `Epochs to train (default ${TRAINING_DEFAULTS.epochs}).`,
-  },
-  {
-    name: 'batch-size',
-    type: 'string',
-    value: 'N',
-    help: `Images per batch (default ${TRAINING_DEFAULTS.batchSize}).`,
-  },
-  {
-    name: 'optimizer',
-    type: 'string',
-    value: 'NAME',
-    help: `${OPTIMIZERS.join(' | ')} (default ${TRAINING_DEFAULTS.optimizer}).`,
-  },
-  {
-    name: 'learning-rate',
-    type: 'string',
-    value: 'R',
-    help: "Default: Keras' default for the optimizer.",
-  },
-  {
-    name: 'seed',
-    type: 'string',
-    value: 'N',
-    help: 'Seeds weights, dropout and batch order: two runs give the same metrics.',
-  },
+  ...TRAINING_OPTIONS,
   {
     name: 'spec',
     type: 'string',
     value: 'FILE',
-    help: "Model spec JSON (default: the seed notebook's CNN).",
+    help: "Model spec JSON (default: the preset's, the seed notebook's CNN).",
   },
   {
     name: 'data-dir',
@@ -89,30 +62,6 @@ const OPTIONS: OptionDoc[] = [
     help: 'Train on Kaggle-format CSV files instead (with --test-csv).',
   },
   { name: 'test-csv', type: 'string', value: 'FILE', help: 'CSV used for validation.' },
-  {
-    name: 'test-per-class',
-    type: 'string',
-    value: 'N',
-    help: 'Images per class held out from training as the test set (default 1000).',
-  },
-  {
-    name: 'train-size',
-    type: 'string',
-    value: 'N',
-    help: 'Train on a class-balanced subset of N images.',
-  },
-  {
-    name: 'val-size',
-    type: 'string',
-    value: 'N',
-    help: 'Validate on a class-balanced subset of N images.',
-  },
-  {
-    name: 'test-size',
-    type: 'string',
-    value: 'N',
-    help: 'Test on a class-balanced subset of N images.',
-  },
   {
     name: 'backend',
     type: 'string',
@@ -169,9 +118,11 @@ export async function trainCommand(
     return 0;
   }
   const env = readConfig();
-  const batchSize = integerOption(values, 'batch-size', {
-    fallback: TRAINING_DEFAULTS.batchSize,
-  }) as number;
+  const job = jobFromFlags(
+    values,
+    values.spec ? await readSpecFile(values.spec as string) : undefined,
+  );
+  const { batchSize } = job.training;
   const checkpointDir =
     (values['checkpoint-dir'] as string | undefined) ??
     join(env.checkpointDir, new Date().toISOString().replace(/[:.]/g, '-'));
@@ -183,16 +134,9 @@ export async function trainCommand(
   const report = json ? err : out;
   const result = await runTraining({
     source: dataSource(values, env.dataDir),
-    spec: await readSpecFile(values.spec as string | undefined),
-    epochs: integerOption(values, 'epochs', { fallback: TRAINING_DEFAULTS.epochs }) as number,
-    batchSize,
-    optimizer: choiceOption(values, 'optimizer', OPTIMIZERS, TRAINING_DEFAULTS.optimizer),
-    learningRate: numberOption(values, 'learning-rate'),
-    seed: integerOption(values, 'seed', { min: 0 }),
-    testPerClass: integerOption(values, 'test-per-class'),
-    trainSize: integerOption(values, 'train-size'),
-    valSize: integerOption(values, 'val-size'),
-    testSize: integerOption(values, 'test-size'),
+    spec: job.spec,
+    ...job.training,
+    ...runRecipeOf(job.training),
     backend: choiceOption<BackendChoice>(values, 'backend', ['auto', ...BACKENDS], env.backend),
     workers: integerOption(values, 'workers'),
     step: choiceOption<TrainingStepChoice>(values, 'step', TRAINING_STEPS, env.trainingStep),

@@ -16,6 +16,7 @@ import { progressTracker } from './progress.js';
 import { registerBestModel } from './register-model.js';
 import { STOP } from './stop-reasons.js';
 import { checkJobData, type TrainingJobData } from './training-job.js';
+import { runRecipeOf } from './training-recipe.js';
 import { trialControl } from './trial-control.js';
 
 export type TrainingJobResult = Omit<TrainingRunResult, 'lastCheckpoint' | 'status'> & {
@@ -75,6 +76,7 @@ async function train(
       source: await dataSource(config, stores, data.dataset),
       spec: data.spec,
       ...data.training,
+      ...runRecipeOf(data.training),
       backend: config.backend,
       step: config.trainingStep,
       threads: config.trainingThreads,

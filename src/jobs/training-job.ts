@@ -8,6 +8,14 @@ import { SpecError } from '../ml/spec.js';
 import { parseSpec } from '../ml/spec-parse.js';
 import { TRAINING_DEFAULTS } from '../ml/training-defaults.js';
 import type { EarlyStopping } from './early-stopping.js';
+import { PRESET_NAMES, type PresetName, presetOf } from './presets.js';
+import {
+  AugmentSchema,
+  checkRecipe,
+  PatienceSchema,
+  RecipeError,
+  ScheduleSchema,
+} from './training-recipe-schema.js';
 
 /** What a client may ask of a training job; everything but the data set is optional. */
 export const TrainingOptionsSchema = Type.Object(
@@ -28,6 +36,16 @@ export const TrainingOptionsSchema = Type.Object(
       ),
     ),
     learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
+    schedule: Type.Optional(ScheduleSchema),
+    /** Decoupled weight decay; adamw's default is 0.004, the other optimizers' 0. */
+    weightDecay: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** sgd only. */
+    momentum: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1 })),
+    nesterov: Type.Optional(Type.Boolean()),
+    labelSmoothing: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
+    clipNorm: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
+    augment: Type.Optional(AugmentSchema),
+    earlyStopping: Type.Optional(PatienceSchema),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
     /** Images per class held out of the training files as the test set (seed: 1000). */
     testPerClass: Type.Optional(Type.Integer({ minimum: 1 })),
@@ -44,6 +62,15 @@ export const TrainingJobRequestSchema = Type.Object(
   {
     dataset: Type.Optional(
       Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', default: BUILT_IN_DATASET }),
+    ),
+    /** Model and training defaults to start from; `model` and `training` override them. */
+    preset: Type.Optional(
+      Type.Unsafe<PresetName>(
+        Type.Union(
+          PRESET_NAMES.map((name) => Type.Literal(name)),
+          { default: 'notebook' },
+        ),
+      ),
     ),
     model: Type.Optional(Type.Object({}, { additionalProperties: true })),
     training: Type.Optional(TrainingOptionsSchema),
@@ -85,7 +112,8 @@ export class InvalidJobError extends Error {
       | 'DATASET_MISMATCH'
       | 'MODEL_TOO_LARGE'
       | 'INVALID_MODEL'
-      | 'INVALID_SEARCH_SPACE',
+      | 'INVALID_SEARCH_SPACE'
+      | 'INVALID_TRAINING',
     message: string,
   ) {
     super(message);
@@ -94,10 +122,20 @@ export class InvalidJobError extends Error {
 
 /** Request body (already schema-valid) -> job data, or InvalidJobError naming the field. */
 export function toJobData(request: TrainingJobRequest): TrainingJobData {
-  const training = Value.Default(TrainingOptionsSchema, structuredClone(request.training ?? {}));
+  const preset = presetOf(request.preset);
+  const training = Value.Default(
+    TrainingOptionsSchema,
+    structuredClone({ ...preset.training, ...request.training }),
+  ) as TrainingOptions;
+  try {
+    checkRecipe(training);
+  } catch (err) {
+    if (err instanceof RecipeError) throw new InvalidJobError('INVALID_TRAINING', err.message);
+    throw err;
+  }
   let spec: ModelSpec;
   try {
-    spec = parseSpec(request.model ?? {});
+    spec = parseSpec({ ...preset.model, ...request.model });
   } catch (err) {
     if (err instanceof SpecError) {
       const code = err.code === 'too_large' ? 'MODEL_TOO_LARGE' : 'INVALID_MODEL';
@@ -108,7 +146,7 @@ export function toJobData(request: TrainingJobRequest): TrainingJobData {
   return {
     dataset: request.dataset ?? BUILT_IN_DATASET,
     spec,
-    training: training as TrainingOptions,
+    training,
   };
 }
 

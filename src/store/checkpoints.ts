@@ -20,7 +20,6 @@ export interface ResumeState<S> extends SavedModel {
 /** The fit loop's sink, plus what registering a finished job needs from it. */
 export interface CheckpointStore extends CheckpointSink {
   /** The best checkpoint named by saveBest, verified. */
-  loadBest(name: string): Promise<SavedModel>;
   /** Where the checkpoints are, for logs: `file:///...` or `s3://...`. */
   readonly location: string;
 }

@@ -8,10 +8,12 @@ import { type BackendChoice, selectBackend, type TrainingStepChoice } from '../m
 import { singleReplicaEngine } from '../ml/compiled/single-engine.js';
 import type { TrainingEngine } from '../ml/engine.js';
 import { type Evaluation, evaluate } from '../ml/evaluate.js';
-import type { OptimizerName } from '../ml/optimizer.js';
+import { DEFAULT_LEARNING_RATES, type OptimizerName } from '../ml/optimizer.js';
 import { ParallelEngine } from '../ml/parallel/parallel-engine.js';
 import { defaultReplicas } from '../ml/replica-count.js';
+import type { Schedule } from '../ml/schedule.js';
 import type { ModelSpec } from '../ml/spec.js';
+import type { StepRecipe } from '../ml/step-recipe.js';
 import {
   type BatchProgress,
   type CheckpointSink,
@@ -19,6 +21,7 @@ import {
   type FitOptions,
   type FitResult,
   fitModel,
+  type Patience,
   unlessAborted,
 } from '../ml/train.js';
 
@@ -29,6 +32,11 @@ export interface TrainingRunOptions extends SplitOptions {
   batchSize: number;
   optimizer: OptimizerName;
   learningRate?: number;
+  /** The learning rate's course; `learningRate` (else the optimizer's default) is its peak. */
+  schedule?: Schedule;
+  /** Augmentation, label smoothing, clipping, weight decay, momentum. */
+  recipe?: StepRecipe;
+  earlyStopping?: Patience;
   seed?: number;
   backend: BackendChoice;
   /** Data-parallel replicas; default: one per core (up to 2) on wasm, else 1. */
@@ -79,6 +87,11 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
       epochs: options.epochs,
       batchSize: options.batchSize,
       seed: options.seed,
+      learningRate: options.schedule
+        ? (options.learningRate ?? DEFAULT_LEARNING_RATES[options.optimizer])
+        : options.learningRate,
+      schedule: options.schedule,
+      earlyStopping: options.earlyStopping,
       signal: options.signal,
       suspend: options.suspend,
       checkpoints: options.checkpoints,
@@ -92,6 +105,10 @@ export async function runTraining(options: TrainingRunOptions): Promise<Training
           optimizer: options.optimizer,
           learningRate: options.learningRate,
           seed: options.seed,
+          // Saved with every checkpoint: what the resumed schedule and steps continue.
+          schedule: options.schedule,
+          recipe: options.recipe,
+          earlyStopping: options.earlyStopping,
         },
       },
       onBatch: options.onBatch,
@@ -141,6 +158,7 @@ async function startEngine(options: TrainingRunOptions, data: LoadedData): Promi
     optimizer: options.optimizer,
     learningRate: options.learningRate,
     seed: options.seed,
+    recipe: options.recipe,
   };
   const report = await selectBackend(options.backend);
   const skipped = report.skipped.map((s) => `${s.name}: ${s.reason}`);
