@@ -1,3 +1,5 @@
+import { literalUnion } from './literal-union.js';
+
 /**
  * A training job's status as clients see it: the one list the job view, the index of job
  * lists and the API's schema derive from.
@@ -13,6 +15,8 @@ export const TRAINING_JOB_STATUSES = [
 ] as const;
 
 export type TrainingJobStatus = (typeof TRAINING_JOB_STATUSES)[number];
+
+export const TrainingJobStatusSchema = literalUnion(TRAINING_JOB_STATUSES);
 
 /** Statuses a job does not leave. */
 export const TERMINAL_STATUSES: readonly TrainingJobStatus[] = [

@@ -5,35 +5,10 @@ import { type LifecycleState, TERMINAL_STATES, type Transition } from './lifecyc
 import type { TrainingJobResult } from './processor.js';
 import type { TrainingProgress } from './progress.js';
 import type { TrainingJobData } from './training-job.js';
+import type { TrainingJobView } from './training-job-schema.js';
 
-/** A training job as clients see it. */
-export interface TrainingJobView {
-  id: string;
-  status: TrainingJobStatus;
-  /** The lifecycle state: `status`, or for an active job what it is doing. */
-  state: LifecycleState;
-  /** Every state the job entered, oldest first, with when and why. */
-  transitions: Transition[];
-  /** When a cancel was asked for, if it was. */
-  cancelRequestedAt: string | null;
-  dataset: string;
-  spec: TrainingJobData['spec'];
-  training: TrainingJobData['training'];
-  progress: TrainingProgress | null;
-  history: TrainingProgress['history'];
-  bestValAcc: number | null;
-  test: NonNullable<TrainingJobResult['test']> | null;
-  /** The registered model, once the job completed. */
-  modelId: string | null;
-  /** The name of the checkpoint registered as the model (`epoch-03-val_acc-0.8612`). */
-  bestCheckpoint: string | null;
-  backend: string | null;
-  attempts: number;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  error: string | null;
-}
+/** A training job as clients see it: its schema lives in training-job-schema.ts. */
+export type { TrainingJobView };
 
 const STATUS: Partial<Record<JobState | 'unknown', TrainingJobStatus>> = {
   waiting: 'queued',

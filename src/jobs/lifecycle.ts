@@ -1,4 +1,6 @@
+import Type, { type Static } from 'typebox';
 import { TERMINAL_STATUSES } from './job-status.js';
+import { literalUnion } from './literal-union.js';
 
 /**
  * A training job's lifecycle: explicit states, each entered with a timestamp and a reason.
@@ -23,17 +25,22 @@ export type LifecycleState = (typeof LIFECYCLE_STATES)[number];
 /** The states a job ends in: its terminal statuses, one list for both. */
 export const TERMINAL_STATES: readonly LifecycleState[] = TERMINAL_STATUSES;
 
-export interface Transition {
-  state: LifecycleState;
+export const LifecycleStateSchema = literalUnion(LIFECYCLE_STATES);
+
+/** One state a job entered: the rows of its log, and the `transitions` of its view. */
+export const TransitionSchema = Type.Object({
+  state: LifecycleStateSchema,
   /** ISO time the state was entered. */
-  at: string;
-  reason: string;
+  at: Type.String({ format: 'date-time' }),
+  reason: Type.String(),
   /** 1-based attempt the transition belongs to, where one is running. */
-  attempt?: number;
+  attempt: Type.Optional(Type.Integer()),
   /** Where training stood: the epoch in flight and batches done in it. */
-  epoch?: number;
-  batch?: number;
-}
+  epoch: Type.Optional(Type.Integer()),
+  batch: Type.Optional(Type.Integer()),
+});
+
+export type Transition = Static<typeof TransitionSchema>;
 
 export function transition(
   state: LifecycleState,

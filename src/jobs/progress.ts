@@ -1,21 +1,49 @@
+import Type, { type Static } from 'typebox';
 import type { BatchProgress, EpochMetrics } from '../ml/train.js';
 
+/** One epoch's line of a job's history (EpochMetrics in ml/train.ts). */
+export const EpochMetricsSchema = Type.Object(
+  {
+    epoch: Type.Integer(),
+    loss: Type.Number(),
+    acc: Type.Number(),
+    val_loss: Type.Number(),
+    val_acc: Type.Number(),
+    seconds: Type.Number(),
+    imagesPerSecond: Type.Number(),
+  },
+  { title: 'EpochMetrics', additionalProperties: false },
+);
+
 /** What a running job reports, and what clients see as its `progress`. */
-export interface TrainingProgress {
-  stage: 'loading' | 'training' | 'evaluating';
-  backend?: string;
-  replicas?: number;
-  /** `compiled`: the whole training step runs as one TensorFlow graph. */
-  step?: 'compiled' | 'eager';
-  epoch?: number;
-  epochs?: number;
-  batch?: number;
-  batches?: number;
-  loss?: number;
-  acc?: number;
-  imagesPerSecond?: number;
-  history: EpochMetrics[];
-}
+export const TrainingProgressSchema = Type.Object(
+  {
+    stage: Type.Union([
+      Type.Literal('loading'),
+      Type.Literal('training'),
+      Type.Literal('evaluating'),
+    ]),
+    backend: Type.Optional(Type.String()),
+    replicas: Type.Optional(Type.Integer()),
+    step: Type.Optional(
+      Type.Union([Type.Literal('compiled'), Type.Literal('eager')], {
+        description:
+          'compiled: forward, gradients and update run as one TensorFlow graph per batch (native backends); eager: tfjs ops one by one.',
+      }),
+    ),
+    epoch: Type.Optional(Type.Integer()),
+    epochs: Type.Optional(Type.Integer()),
+    batch: Type.Optional(Type.Integer()),
+    batches: Type.Optional(Type.Integer()),
+    loss: Type.Optional(Type.Number()),
+    acc: Type.Optional(Type.Number()),
+    imagesPerSecond: Type.Optional(Type.Number()),
+    history: Type.Array(EpochMetricsSchema),
+  },
+  { additionalProperties: false },
+);
+
+export type TrainingProgress = Static<typeof TrainingProgressSchema>;
 
 /** Folds batch and epoch events into the progress object; batch updates are throttled. */
 export function progressTracker(publish: (p: TrainingProgress) => Promise<void>, everyMs = 1000) {

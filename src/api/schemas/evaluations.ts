@@ -1,42 +1,13 @@
 import { Type } from 'typebox';
+import {
+  CalibrationErrorSchema,
+  ClassMetricsSchema,
+  MacroMetricsSchema,
+  MisclassifiedSchema,
+} from '../../ml/evaluation-schema.js';
 import { ID_PATTERN } from '../../store/ids.js';
 
 export const EVALUATION_SPLITS = ['test', 'val', 'train'] as const;
-
-/** One mistake of the model, with the image it was shown. */
-export const MisclassifiedSample = Type.Object(
-  {
-    index: Type.Integer({ description: 'Row of the evaluated set' }),
-    label: Type.Integer({ description: 'True class' }),
-    predicted: Type.Integer(),
-    confidence: Type.Number({ description: 'Probability the model gave `predicted`' }),
-    pixels: Type.String({
-      description: 'The image: height x width bytes (784 for 28x28), row-major, 0-255, base64',
-    }),
-  },
-  { additionalProperties: false },
-);
-
-export const CalibrationError = Type.Number({
-  minimum: 0,
-  maximum: 1,
-  description:
-    'Expected calibration error: 15 equal-width bins over the top-class probability; the sum over bins of |accuracy - mean confidence| weighted by the fraction of examples in the bin',
-});
-
-export const Misclassified = Type.Array(MisclassifiedSample, {
-  maxItems: 24,
-  description: 'Up to 24 mistakes, taken round-robin over true classes, in row order',
-});
-
-export const ClassMetrics = Type.Object({
-  label: Type.Integer(),
-  className: Type.Optional(Type.String()),
-  precision: Type.Number(),
-  recall: Type.Number(),
-  f1: Type.Number(),
-  support: Type.Integer(),
-});
 
 export const EvaluationParams = Type.Object(
   { id: Type.String({ minLength: 1, maxLength: 64, description: 'A model id or an alias' }) },
@@ -84,13 +55,13 @@ export const EvaluationResponse = Type.Object(
     ),
     accuracy: Type.Number(),
     count: Type.Integer(),
-    perClass: Type.Array(ClassMetrics),
-    macro: Type.Object({ precision: Type.Number(), recall: Type.Number(), f1: Type.Number() }),
+    perClass: Type.Array(ClassMetricsSchema),
+    macro: MacroMetricsSchema,
     confusion: Type.Array(Type.Array(Type.Integer()), {
       description: 'confusion[true][predicted]',
     }),
-    calibrationError: CalibrationError,
-    misclassified: Misclassified,
+    calibrationError: CalibrationErrorSchema,
+    misclassified: MisclassifiedSchema,
   },
   { title: 'Evaluation', additionalProperties: false },
 );

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
+import { TrainingJobStatusSchema } from '../../jobs/job-status.js';
+import { EpochMetricsSchema } from '../../jobs/progress.js';
 import { TuningRequestSchema } from '../../tuning/tuning-request.js';
 import { PageQuery, pageOf } from './page.js';
-import { Metrics, TrainingJobStatusSchema } from './training-jobs.js';
 
 const Params = Type.Record(Type.String(), Type.Number());
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
@@ -14,7 +15,7 @@ const Trial = Type.Object({
   status: Type.Union([TrainingJobStatusSchema, Type.Literal('unknown')]),
   reason: Nullable(Type.String()),
   epochs: Type.Integer(),
-  history: Type.Array(Metrics),
+  history: Type.Array(EpochMetricsSchema),
   bestValAcc: Nullable(Type.Number()),
   testAccuracy: Nullable(Type.Number()),
 });
