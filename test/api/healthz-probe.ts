@@ -4,7 +4,7 @@ import { Agent, get } from 'node:http';
 /** One `/healthz` answer: how long it took, and the CPU time this thread spent meanwhile. */
 export interface HealthzSample {
   latencyMs: number;
-  /** Main-thread CPU time during the request (10 ms resolution); `latencyMs` where unknown. */
+  /** This thread's CPU time during the request (see `threadCpuMs`); `latencyMs` where unknown. */
   loopCpuMs: number;
 }
 
@@ -21,6 +21,8 @@ export interface HealthzProbe {
  * Each answer also carries the CPU time the event loop's thread spent while it was awaited:
  * wall time also counts the time other processes held the cores (on a shared machine, tens of
  * milliseconds now and then), CPU time only the loop's own work, such as a decoder run on it.
+ * The test's own work on this thread counts too, so the requests under test are best sent from
+ * another thread (`startPredictClient`).
  */
 export function probeHealthz(baseUrl: string): HealthzProbe {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
@@ -59,8 +61,19 @@ export function probeHealthz(baseUrl: string): HealthzProbe {
 /** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
 const TICK_MS = 10;
 
-/** This thread's user + system CPU time in ms, from Linux's /proc; undefined elsewhere. */
+/**
+ * This thread's CPU time in ms, from Linux's /proc: in nanoseconds from `schedstat` where the
+ * kernel keeps it, else user + system time in 10 ms ticks from `stat` (a reading then errs by
+ * up to a tick); undefined elsewhere.
+ */
 function threadCpuMs(): number | undefined {
+  try {
+    const [onCpuNs] = readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ');
+    const ms = Number(onCpuNs) / 1e6;
+    if (Number.isFinite(ms)) return ms;
+  } catch {
+    // Kernels built without scheduler statistics; fall back to stat's ticks.
+  }
   try {
     const stat = readFileSync('/proc/thread-self/stat', 'latin1');
     // Fields after the command name, which is in parentheses and may hold spaces.
