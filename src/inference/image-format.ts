@@ -103,12 +103,13 @@ export function readImageHeader(bytes: Uint8Array, limits: ImageLimits = {}): Im
   return { format, width, height };
 }
 
+/** Counting stops one past the limit: a hostile file costs the same as a file at the limit. */
 function assertJpegScans(bytes: Uint8Array, maxScans: number): void {
-  const scans = countJpegScans(bytes);
+  const scans = countJpegScans(bytes, maxScans);
   if (scans > maxScans) {
     throw new InputError(
       'IMAGE_TOO_COMPLEX',
-      `JPEG holds ${withCommas(scans)} scans, more than the limit of ${withCommas(maxScans)} (a baseline JPEG has 1, a progressive one about 10); re-encode it or send a PNG`,
+      `JPEG holds more than ${withCommas(maxScans)} scans, the limit (a baseline JPEG has 1, a progressive one about 10); re-encode it or send a PNG`,
     );
   }
 }

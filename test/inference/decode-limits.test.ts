@@ -42,11 +42,11 @@ describe('the JPEG scan limit', () => {
     const error = thrown(() => readImageHeader(manyScanJpeg(64, 64, 100)));
     expect(error).toMatchObject({ code: 'IMAGE_TOO_COMPLEX' });
     expect(error.message).toBe(
-      'JPEG holds 101 scans, more than the limit of 100 (a baseline JPEG has 1, a progressive one about 10); re-encode it or send a PNG',
+      'JPEG holds more than 100 scans, the limit (a baseline JPEG has 1, a progressive one about 10); re-encode it or send a PNG',
     );
     expect(
       thrown(() => readImageHeader(manyScanJpeg(64, 64, 20), { maxJpegScans: 20 })).message,
-    ).toMatch(/holds 21 scans, more than the limit of 20/);
+    ).toMatch(/holds more than 20 scans, the limit/);
   });
 
   it('decodes a progressive JPEG with 100 scans', () => {
