@@ -43,3 +43,21 @@ export const PRESETS: Record<PresetName, Preset> = {
 export function presetOf(name: PresetName | undefined): Preset {
   return PRESETS[name ?? 'notebook'];
 }
+
+/**
+ * A request's training fields over a preset's: each field replaces the preset's, except
+ * that the fields of a nested object (schedule, augment, earlyStopping) replace its fields
+ * one by one, so `{ "augment": { "erase": 0 } }` keeps the preset's other augmentation.
+ */
+export function overlay<T extends object>(preset: T, request: T): T {
+  const out: Record<string, unknown> = { ...(preset as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(request)) {
+    const under = out[key];
+    out[key] = isPlainObject(under) && isPlainObject(value) ? { ...under, ...value } : value;
+  }
+  return out as T;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -8,7 +8,7 @@ import { SpecError } from '../ml/spec.js';
 import { parseSpec } from '../ml/spec-parse.js';
 import { TRAINING_DEFAULTS } from '../ml/training-defaults.js';
 import type { EarlyStopping } from './early-stopping.js';
-import { PRESET_NAMES, type PresetName, presetOf } from './presets.js';
+import { overlay, PRESET_NAMES, type PresetName, presetOf } from './presets.js';
 import {
   AugmentSchema,
   checkRecipe,
@@ -125,7 +125,7 @@ export function toJobData(request: TrainingJobRequest): TrainingJobData {
   const preset = presetOf(request.preset);
   const training = Value.Default(
     TrainingOptionsSchema,
-    structuredClone({ ...preset.training, ...request.training }),
+    structuredClone(overlay(preset.training, request.training ?? {})),
   ) as TrainingOptions;
   try {
     checkRecipe(training);
