@@ -83,7 +83,7 @@ function trials(job: TuningJobView, links: TuningReportLinks): SafeHtml {
   ]);
 }
 
-function params(p: Record<string, number | undefined>): string {
+function params(p: Record<string, number | string | boolean | undefined>): string {
   return Object.entries(p)
     .map(([k, v]) => `${k}=${v}`)
     .join(', ');

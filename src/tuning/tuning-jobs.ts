@@ -8,14 +8,11 @@ import { TRAINING_QUEUE } from '../jobs/queue.js';
 import { InvalidJobError, type TrainingJobData, toJobData } from '../jobs/training-job.js';
 import { type Admit, JobsError, queueCalls, type TrainingJobs } from '../jobs/training-jobs.js';
 import { SpecError } from '../ml/spec.js';
-import {
-  checkSpace,
-  gridPoints,
-  largestPoints,
-  randomPoints,
-  type TrialParams,
-} from './search-space.js';
-import { trialRequest } from './trials.js';
+import type { TrialParams } from './parameters.js';
+import { checkSpace, largestPoints, type SearchSpace } from './search-space.js';
+import { checkConflicts, type SgdOnly } from './trial-conflicts.js';
+import { planTrials } from './trial-plan.js';
+import { baseRecipeOf, trialRequest } from './trials.js';
 import { TUNING_QUEUE } from './tuning-queues.js';
 import { DEFAULT_TRIALS, earlyStoppingOf, type TuningRequest } from './tuning-request.js';
 import { type TuningJobData, type TuningResult, toTuningView } from './tuning-view.js';
@@ -63,8 +60,11 @@ export function createTuningJobs(options: {
   return {
     async create(request: TuningRequest) {
       const search = request.search ?? 'random';
+      const base = baseRecipeOf(request);
+      let space: SearchSpace;
       try {
-        checkSpace(request.space, search);
+        space = checkSpace(request.space, search);
+        checkConflicts(space, base);
       } catch (err) {
         throw new InvalidJobError('INVALID_SEARCH_SPACE', (err as Error).message);
       }
@@ -76,52 +76,53 @@ export function createTuningJobs(options: {
         );
       }
       const admit = await trainingJobs.admitting(dataset);
-      // The space at its largest first: its message names the range to narrow.
-      for (const params of largestPoints(request.space)) {
-        admitted(
-          admit,
-          trialData(request, params, 'the space at its largest', 0),
-          params,
-          'the space at its largest',
-        );
-      }
       const budget = request.budget?.trials ?? DEFAULT_TRIALS;
       const seed = request.seed ?? Math.floor(Math.random() * 2 ** 32);
-      const points =
-        search === 'grid'
-          ? gridPoints(request.space, budget)
-          : randomPoints(request.space, budget, seed);
+      const plan = planTrials(space, base, { search, budget, seed });
+      // The space at its largest first: its message names the range to narrow. Its other
+      // settings are the first trial's, which pass the recipe checks (trial-conflicts.ts).
+      const first = plan.trials[0] ?? { params: {}, leaveOut: [] };
+      for (const largest of largestPoints(space)) {
+        const label = `the space at its largest ${JSON.stringify(largest)}`;
+        const params = { ...first.params, ...largest };
+        admitted(admit, trialData(request, params, first.leaveOut, label, 0), label);
+      }
       const id = `tune-${randomUUID().replaceAll('-', '').slice(0, 12)}`;
       const createdAt = Date.now();
       const deadline = request.budget?.maxSeconds
         ? createdAt + request.budget.maxSeconds * 1000
         : undefined;
       const earlyStopping = earlyStoppingOf(request);
-      const trials = points.map((params, trial) => ({
-        trial,
-        params,
-        jobId: `${id}-trial-${trial}`,
-        data: {
-          ...admitted(
-            admit,
-            trialData(request, params, `trial ${trial}`, seed),
-            params,
-            `trial ${trial}`,
-          ),
-          tuning: { id, trial, earlyStopping, ...(deadline ? { deadline } : {}) },
-        } satisfies TrainingJobData,
-      }));
+      const trials = plan.trials.map(({ params, adjustments, leaveOut }, trial) => {
+        const label = `trial ${trial} ${JSON.stringify(params)}`;
+        return {
+          trial,
+          params,
+          adjustments,
+          jobId: `${id}-trial-${trial}`,
+          data: {
+            ...admitted(admit, trialData(request, params, leaveOut, label, seed), label),
+            tuning: { id, trial, earlyStopping, ...(deadline ? { deadline } : {}) },
+          } satisfies TrainingJobData,
+        };
+      });
       const data: TuningJobData = {
         dataset,
         search,
-        space: request.space,
+        space,
         budget: { trials: budget, ...(deadline ? { maxSeconds: request.budget?.maxSeconds } : {}) },
         earlyStopping,
         seed,
         promote: request.promote,
         createdAt,
         deadline,
-        trials: trials.map(({ trial, params, jobId }) => ({ trial, params, jobId })),
+        trials: trials.map(({ trial, params, adjustments, jobId }) => ({
+          trial,
+          params,
+          jobId,
+          ...(adjustments.length > 0 ? { adjustments } : {}),
+        })),
+        ...(plan.skippedRepeats > 0 ? { skippedRepeats: plan.skippedRepeats } : {}),
       };
       const flow = await available(() =>
         flows.add({
@@ -181,16 +182,18 @@ export type TuningJobs = ReturnType<typeof createTuningJobs>;
 function trialData(
   request: TuningRequest,
   params: TrialParams,
+  leaveOut: readonly SgdOnly[],
   trial: string,
   seed: number,
 ): TrainingJobData {
   const base = {
     dataset: request.dataset,
+    preset: request.preset,
     model: request.model,
     training: { seed, ...request.training },
   };
   try {
-    return toJobData(trialRequest(base, params));
+    return toJobData(trialRequest(base, params, leaveOut));
   } catch (err) {
     const message = (err as Error).message;
     const code =
@@ -199,22 +202,17 @@ function trialData(
         : err instanceof SpecError && err.code === 'too_large'
           ? 'MODEL_TOO_LARGE'
           : 'INVALID_MODEL';
-    throw new InvalidJobError(code, `${trial} ${JSON.stringify(params)}: ${message}`);
+    throw new InvalidJobError(code, `${trial}: ${message}`);
   }
 }
 
 /** The trial's data once it passed the checks of any training job on the data set. */
-function admitted(
-  admit: Admit,
-  data: TrainingJobData,
-  params: TrialParams,
-  trial: string,
-): TrainingJobData {
+function admitted(admit: Admit, data: TrainingJobData, trial: string): TrainingJobData {
   try {
     admit(data.spec, data.training.batchSize);
   } catch (err) {
     if (!(err instanceof InvalidJobError)) throw err;
-    throw new InvalidJobError(err.code, `${trial} ${JSON.stringify(params)}: ${err.message}`);
+    throw new InvalidJobError(err.code, `${trial}: ${err.message}`);
   }
   return data;
 }

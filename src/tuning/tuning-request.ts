@@ -1,7 +1,9 @@
 import Type, { type Static } from 'typebox';
 import type { EarlyStopping } from '../jobs/early-stopping.js';
 import { TrainingJobRequestSchema, TrainingOptionsSchema } from '../jobs/training-job.js';
-import { gridSize, SearchSpaceSchema } from './search-space.js';
+import { checkSpace, gridSize, SearchSpaceError, SearchSpaceSchema } from './search-space.js';
+import { planTrials } from './trial-plan.js';
+import { baseRecipeOf } from './trials.js';
 
 /** Trials of a tuning job that does not say how many. */
 export const DEFAULT_TRIALS = 10;
@@ -12,6 +14,8 @@ const AliasName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$' });
 export const TuningRequestSchema = Type.Object(
   {
     dataset: TrainingJobRequestSchema.properties.dataset,
+    /** Model and training defaults every trial starts from, as a training job's. */
+    preset: TrainingJobRequestSchema.properties.preset,
     /** The base model spec every trial starts from (default: the seed CNN). */
     model: TrainingJobRequestSchema.properties.model,
     /** Base training options of every trial. */
@@ -70,9 +74,19 @@ export function earlyStoppingOf(request: TuningRequest): EarlyStopping {
 
 /**
  * How many trials (each a training job) a request queues: its budget, or fewer when a grid
- * has fewer points. The rate limit counts them before the request is handled.
+ * has fewer points or skips repeats (trial-plan.ts). The rate limit counts them before the
+ * request is handled, so before its space is checked: a space the request will be refused
+ * for counts its grid points.
  */
 export function trialCount(request: TuningRequest): number {
   const budget = request.budget?.trials ?? DEFAULT_TRIALS;
-  return request.search === 'grid' ? Math.min(budget, gridSize(request.space)) : budget;
+  if (request.search !== 'grid') return budget;
+  try {
+    const space = checkSpace(request.space, 'grid');
+    return planTrials(space, baseRecipeOf(request), { search: 'grid', budget, seed: 0 }).trials
+      .length;
+  } catch (err) {
+    if (!(err instanceof SearchSpaceError)) throw err;
+    return Math.min(budget, gridSize(request.space));
+  }
 }

@@ -1,7 +1,8 @@
 import type { Job, JobState } from 'bullmq';
 import type { EarlyStopping } from '../jobs/early-stopping.js';
 import type { TrainingJobView } from '../jobs/job-view.js';
-import type { SearchSpace, TrialParams } from './search-space.js';
+import type { TrialParams } from './parameters.js';
+import type { SearchSpace } from './search-space.js';
 
 /** A tuning job as queued (the flow's parent job). */
 export interface TuningJobData {
@@ -14,7 +15,9 @@ export interface TuningJobData {
   promote?: string;
   createdAt: number;
   deadline?: number;
-  trials: { trial: number; params: TrialParams; jobId: string }[];
+  trials: { trial: number; params: TrialParams; jobId: string; adjustments?: string[] }[];
+  /** Grid points not run because they repeat an earlier trial (trial-plan.ts). */
+  skippedRepeats?: number;
 }
 
 export interface BestTrial {
@@ -40,6 +43,8 @@ export interface TrialView {
   trial: number;
   jobId: string;
   params: TrialParams;
+  /** Settings the trial runs without, and why (trial-conflicts.ts). */
+  adjustments: string[];
   status: TrainingJobView['status'] | 'unknown';
   /** Why it ended, when it ended otherwise than by completing (stopped early, failed...). */
   reason: string | null;
@@ -74,6 +79,7 @@ export function toTuningView(
     id: String(job.id),
     status,
     ...data,
+    skippedRepeats: job.data.skippedRepeats ?? 0,
     createdAt: new Date(job.data.createdAt).toISOString(),
     deadline: job.data.deadline ? new Date(job.data.deadline).toISOString() : null,
     finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
@@ -96,6 +102,7 @@ function trialView(t: TuningJobData['trials'][number], job: TrainingJobView | nu
     trial: t.trial,
     jobId: t.jobId,
     params: t.params,
+    adjustments: t.adjustments ?? [],
     status: job?.status ?? 'unknown',
     reason: ended ? (last?.reason ?? job.error) : null,
     epochs: job?.history.length ?? 0,

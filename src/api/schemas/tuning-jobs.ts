@@ -4,7 +4,11 @@ import { EpochMetricsSchema } from '../../jobs/progress.js';
 import { TuningRequestSchema } from '../../tuning/tuning-request.js';
 import { PageQuery, pageOf } from './page.js';
 
-const Params = Type.Record(Type.String(), Type.Number());
+const Params = Type.Record(
+  Type.String(),
+  Type.Union([Type.Number(), Type.String(), Type.Boolean()]),
+  { description: 'The value of each dimension of the space this trial runs with' },
+);
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Union([t, Type.Null()]);
 
@@ -12,6 +16,10 @@ const Trial = Type.Object({
   trial: Type.Integer(),
   jobId: Type.String({ description: 'The trial is a training job: GET /v1/training-jobs/{jobId}' }),
   params: Params,
+  adjustments: Type.Array(Type.String(), {
+    description:
+      'Settings the trial runs without, and why: momentum and nesterov where its optimizer is not sgd, nesterov where its momentum is 0',
+  }),
   status: Type.Union([TrainingJobStatusSchema, Type.Literal('unknown')]),
   reason: Nullable(Type.String()),
   epochs: Type.Integer(),
@@ -38,6 +46,10 @@ export const TuningJob = Type.Object(
     budget: Type.Object({}, { additionalProperties: true }),
     earlyStopping: Type.Object({}, { additionalProperties: true }),
     seed: Type.Integer(),
+    skippedRepeats: Type.Integer({
+      description:
+        'Grid points not run: with the settings their optimizer or momentum does not take left out, they repeat an earlier trial',
+    }),
     promote: Type.Optional(Type.String()),
     createdAt: Type.String({ format: 'date-time' }),
     deadline: Nullable(Type.String({ format: 'date-time' })),
