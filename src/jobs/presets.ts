@@ -61,3 +61,12 @@ export function overlay<T extends object>(preset: T, request: T): T {
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** A request's model and training fields laid over its preset's, as a job starts from them. */
+export function withPreset(request: Pick<TrainingJobRequest, 'preset' | 'model' | 'training'>) {
+  const preset = presetOf(request.preset);
+  return {
+    model: { ...preset.model, ...request.model },
+    training: structuredClone(overlay(preset.training, request.training ?? {})),
+  };
+}

@@ -8,7 +8,7 @@ import { SpecError } from '../ml/spec.js';
 import { parseSpec } from '../ml/spec-parse.js';
 import { TRAINING_DEFAULTS } from '../ml/training-defaults.js';
 import type { EarlyStopping } from './early-stopping.js';
-import { overlay, PRESET_NAMES, type PresetName, presetOf } from './presets.js';
+import { PRESET_NAMES, type PresetName, withPreset } from './presets.js';
 import {
   AugmentSchema,
   checkRecipe,
@@ -122,11 +122,8 @@ export class InvalidJobError extends Error {
 
 /** Request body (already schema-valid) -> job data, or InvalidJobError naming the field. */
 export function toJobData(request: TrainingJobRequest): TrainingJobData {
-  const preset = presetOf(request.preset);
-  const training = Value.Default(
-    TrainingOptionsSchema,
-    structuredClone(overlay(preset.training, request.training ?? {})),
-  ) as TrainingOptions;
+  const given = withPreset(request);
+  const training = Value.Default(TrainingOptionsSchema, given.training) as TrainingOptions;
   try {
     checkRecipe(training);
   } catch (err) {
@@ -135,7 +132,7 @@ export function toJobData(request: TrainingJobRequest): TrainingJobData {
   }
   let spec: ModelSpec;
   try {
-    spec = parseSpec({ ...preset.model, ...request.model });
+    spec = parseSpec(given.model);
   } catch (err) {
     if (err instanceof SpecError) {
       const code = err.code === 'too_large' ? 'MODEL_TOO_LARGE' : 'INVALID_MODEL';

@@ -1,4 +1,4 @@
-import { presetOf } from '../jobs/presets.js';
+import { withPreset } from '../jobs/presets.js';
 import type { TrainingJobRequest } from '../jobs/training-job.js';
 import type { ModelSpec } from '../ml/spec.js';
 import { parseSpec } from '../ml/spec-parse.js';
@@ -24,7 +24,7 @@ const AUGMENT_FIELDS = ['translate', 'flip', 'erase'] as const;
 
 /** The base request's training options over its preset's, as every trial starts from. */
 export function baseTraining(base: Pick<TrainingJobRequest, 'preset' | 'training'>): Training {
-  return structuredClone({ ...presetOf(base.preset).training, ...base.training });
+  return withPreset(base).training;
 }
 
 /** What the conflict rules (trial-conflicts.ts) read of the base training. */
@@ -49,7 +49,7 @@ export function trialRequest(
   params: TrialParams,
   leaveOut: readonly SgdOnly[] = [],
 ): TrainingJobRequest {
-  const spec = parseSpec({ ...presetOf(base.preset).model, ...base.model });
+  const spec = parseSpec(withPreset(base).model);
   const model = applyArchitecture(spec, params);
   const training = applyTraining(baseTraining(base), params);
   for (const name of leaveOut) delete training[name];
