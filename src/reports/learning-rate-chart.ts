@@ -12,14 +12,19 @@ export const LEARNING_RATE_TITLE = 'Learning rate per epoch';
  */
 export function learningRateFigure(job: TrainingJobView): { chart: SafeHtml; recipe: SafeHtml } {
   const plan = learningRatePlan(job);
+  const top = Math.max(...plan.rates.filter(Number.isFinite), 0);
+  // Ticks in a unit of the top rate's power of ten (0.5, 1, 1.5 ×10⁻³): labels such as
+  // 0.0015 would run into the axis name.
+  const exponent = top > 0 ? Math.min(0, Math.floor(Math.log10(top))) : 0;
   const chart = lineChart({
     title: LEARNING_RATE_TITLE,
     xLabel: 'epoch',
-    yLabel: 'learning rate',
+    yLabel: exponent === 0 ? 'learning rate' : `learning rate (×10${superscript(exponent)})`,
     integerX: true,
     // From zero: a flat line then reads as the rate it is, not as noise around it.
-    yDomain: [0, Math.max(...plan.rates.filter(Number.isFinite), 0)],
-    formatY: (v) => String(Number(v.toPrecision(3))),
+    yDomain: [0, top],
+    formatY: significant,
+    formatTick: (v) => significant(v / 10 ** exponent),
     series: [{ name: 'learning rate', points: plan.rates.map((y, i) => ({ x: i + 1, y })) }],
   });
   const recipe = html`<p class="recipe"><strong>Recipe:</strong> ${recipeParts(job.training, plan).join('; ')}.</p>
@@ -33,3 +38,14 @@ const STEPS_FROM: Record<StepsSource, string> = {
   assumed:
     '(assumed until the job starts and reports its own; warm-up and a one-cycle rise depend on it most)',
 };
+
+/** Three significant digits, without trailing zeros: 0.00128, 0.002, 1.5. */
+function significant(value: number): string {
+  return String(Number(value.toPrecision(3)));
+}
+
+const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+function superscript(n: number): string {
+  return `${n < 0 ? '⁻' : ''}${[...String(Math.abs(n))].map((d) => SUPERSCRIPT[Number(d)]).join('')}`;
+}

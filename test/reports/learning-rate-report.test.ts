@@ -44,7 +44,11 @@ async function reportOf(body: object) {
   if (!rate) throw new Error('the chart has no learning-rate series');
   const recipe = /<p class="recipe">(.*?)<\/p>/s.exec(res.text)?.[1] ?? '';
   const note = /<p class="note">(.*?)<\/p>/s.exec(res.text)?.[1] ?? '';
-  return { rate, recipe, note };
+  const figure = res.text.slice(res.text.indexOf('<figcaption>Learning rate per epoch'));
+  const axis = /<text class="axis-label" transform="[^"]*" text-anchor="middle">([^<]*)</.exec(
+    figure,
+  )?.[1];
+  return { rate, recipe, note, axis };
 }
 
 /** Half a cosine from `peak` to `end`, written out here rather than taken from ml/schedule.ts. */
@@ -54,7 +58,7 @@ const cosine = (peak: number, end: number, t: number, span: number) =>
 describe('the learning-rate chart of a training job report', () => {
   it('draws a cosine job with warm-up at the first step of each of its epochs', async () => {
     // 1000 images in batches of 100: 10 steps an epoch, 60 in all; warm-up is the first 10.
-    const { rate, recipe, note } = await reportOf({
+    const { rate, recipe, note, axis } = await reportOf({
       training: {
         epochs: 6,
         batchSize: 100,
@@ -66,6 +70,8 @@ describe('the learning-rate chart of a training job report', () => {
     });
     expect(rate.xs).toEqual([1, 2, 3, 4, 5, 6]);
     expect(rate.vertices).toBe(6);
+    // Ticks count in thousandths, so their labels stay short.
+    expect(axis).toBe('learning rate (×10⁻³)');
     const expected = [
       0.002 / 10,
       ...[1, 2, 3, 4, 5].map((e) => cosine(0.002, 0.0001, e * 10 - 10, 50)),
