@@ -24,6 +24,8 @@ export interface LineChartOptions {
   /** Fixes the value axis instead of fitting it to the data, e.g. [0, 1] for accuracies. */
   yDomain?: readonly [number, number];
   formatY?: (value: number) => string;
+  /** Value-axis tick labels, when they read otherwise than the values (in a scaled unit). */
+  formatTick?: (value: number) => string;
   /** Text shown in place of the plot when no series has a point. */
   empty?: string;
 }
@@ -74,7 +76,7 @@ ${s.points.map(
   return html`<figure class="chart line-chart" data-chart="line">
 <figcaption>${opts.title}</figcaption>
 <svg viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${opts.title}">
-${valueAxis(yAxis, y, BOX, opts.yLabel, format)}
+${valueAxis(yAxis, y, BOX, opts.yLabel, opts.formatTick ?? format)}
 ${numericAxis(xAxis, x, BOX, opts.xLabel)}
 ${lines}
 </svg>

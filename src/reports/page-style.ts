@@ -35,6 +35,8 @@ nav.links { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: 8px 0 0; }
 .notice { background: var(--warn-bg); border: 1px solid var(--warn-line); border-radius: 6px;
   padding: 10px 14px; margin: 16px 0; }
 .empty { color: var(--muted); font-style: italic; }
+p.recipe { margin: 16px 0 4px; }
+p.note { color: var(--muted); font-size: 0.9rem; margin: 0 0 12px; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; overflow-wrap: anywhere; }

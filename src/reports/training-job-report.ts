@@ -3,6 +3,7 @@ import type { TrainingJobView } from '../jobs/job-view.js';
 import { count, fixed, percent, time } from './format.js';
 import { heatmap } from './heatmap.js';
 import { html, type Interpolation, type SafeHtml } from './html.js';
+import { learningRateFigure } from './learning-rate-chart.js';
 import { lineChart } from './line-chart.js';
 import { misclassifiedGallery, readMisclassified } from './misclassified-gallery.js';
 import { type Link, page, type Section } from './page.js';
@@ -23,8 +24,9 @@ export interface JobReportLinks {
 
 /**
  * A training job as one HTML page: what it is and how it ended, the loss and accuracy
- * curves, the test evaluation (confusion matrix, per-class metrics, calibration, mistakes)
- * and its lifecycle. A job still running shows what it has so far and says so.
+ * curves beside the learning-rate schedule and the recipe, the test evaluation (confusion
+ * matrix, per-class metrics, calibration, mistakes) and its lifecycle. A job still running
+ * shows what it has so far and says so.
  */
 export function trainingJobReport(job: TrainingJobView, links: JobReportLinks): string {
   const finished = job.finishedAt !== null || TERMINAL_STATUSES.includes(job.status);
@@ -92,6 +94,7 @@ function progress(job: TrainingJobView): SafeHtml {
 
 function curves(job: TrainingJobView): SafeHtml {
   const h = job.history;
+  const rate = learningRateFigure(job);
   const empty = 'No epoch has finished yet.';
   const series = (
     train: (m: (typeof h)[number]) => number,
@@ -123,7 +126,9 @@ ${lineChart({
     (m) => m.val_acc,
   ),
 })}
+${rate.chart}
 </div>
+${rate.recipe}
 ${table(
   h,
   [

@@ -65,6 +65,23 @@ describe('lineChart', () => {
   });
 });
 
+describe('lineChart tick labels', () => {
+  it('labels ticks with formatTick and markers with formatY, keeping the values as data', () => {
+    const svg = lineChart({
+      title: 'Rate',
+      xLabel: 'epoch',
+      yLabel: 'rate (×10⁻³)',
+      yDomain: [0, 0.002],
+      formatY: (v) => `${v} exactly`,
+      formatTick: (v) => `${v * 1000}k`,
+      series: [{ name: 'rate', points: [{ x: 1, y: 0.002 }] }],
+    }).markup;
+    const ticks = [...svg.matchAll(/dominant-baseline="middle">([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(ticks).toEqual(['0k', '0.5k', '1k', '1.5k', '2k']);
+    expect(svg).toContain('data-y="0.002"><title>rate: 0.002 exactly at epoch 1</title>');
+  });
+});
+
 describe('heatmap', () => {
   const names = Array.from({ length: 10 }, (_, i) => `class ${i}`);
   const values = names.map((_, r) => names.map((_, c) => (r === c ? 90 : 1)));

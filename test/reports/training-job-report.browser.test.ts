@@ -187,6 +187,16 @@ describe.skipIf(!hasChromium)('the training job report in Chromium', () => {
       validation: done.history.map((m) => m.val_acc),
     });
     expect(loss.train).toHaveLength(2);
+    // No schedule, no rate set: Adam's default over both epochs, at the 20 batches it ran.
+    expect(await chartSeries(page, 'Learning rate per epoch')).toEqual({
+      'learning rate': [0.001, 0.001],
+    });
+    expect(await page.locator('#curves p.note').textContent()).toContain(
+      'at 20 steps per epoch (as the job reported)',
+    );
+    expect(await page.locator('#curves p.recipe').textContent()).toContain(
+      "adam; peak learning rate 0.001 (the optimizer's default); constant schedule",
+    );
 
     // The confusion matrix: 10x10 cells, whose printed counts add up to the test set.
     const cells = page.locator('figure[data-chart="heatmap"] g.cell');

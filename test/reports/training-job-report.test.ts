@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { trainingJobReport } from '../../src/reports/training-job-report.js';
+import { lineChartSeries } from './chart-values.js';
 import { completedJob, HOSTILE, LINKS } from './job-fixture.js';
 
 const count = (text: string, pattern: RegExp) => [...text.matchAll(pattern)].length;
@@ -30,9 +31,10 @@ describe('trainingJobReport', () => {
 
   it('draws two curves per chart, the 10x10 matrix, a row per class and the macro row', () => {
     const page = trainingJobReport(completedJob(), LINKS);
-    expect(count(page, /<figure class="chart line-chart"/g)).toBe(2);
-    expect(count(page, /<g class="series"/g)).toBe(4);
-    expect(count(page, /<circle class="point"/g)).toBe(12);
+    // Loss and accuracy, two curves each, and the learning rate: one point per epoch on each.
+    expect(count(page, /<figure class="chart line-chart"/g)).toBe(3);
+    expect(count(page, /<g class="series"/g)).toBe(5);
+    expect(count(page, /<circle class="point"/g)).toBe(15);
     expect(count(page, /<g class="cell/g)).toBe(100);
     expect(page).toMatch(/<tfoot><tr><td>macro average<\/td>/);
     expect(page).toContain('<dt>calibration error (ECE)</dt><dd>0.0425</dd>');
@@ -72,8 +74,32 @@ describe('trainingJobReport', () => {
     expect(page).toContain('<dt>epoch</dt><dd>2 of 5</dd>');
     expect(page).toContain('<dt>batch</dt><dd>7 of 20</dd>');
     // One epoch: one point on each of the two curves of both charts.
-    expect(count(page, /<circle class="point"/g)).toBe(4);
+    expect(lineChartSeries(page, 'Loss per epoch').train?.xs).toEqual([1]);
+    expect(lineChartSeries(page, 'Accuracy per epoch').validation?.xs).toEqual([1]);
+    // The learning rate is planned for all 5 epochs, at the 20 steps an epoch it reported.
+    expect(lineChartSeries(page, 'Learning rate per epoch')['learning rate']?.xs).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
+    expect(page).toContain('at 20 steps per epoch (as the job reported)');
     expect(page).toContain('The test set is evaluated after the last epoch.');
+  });
+
+  it('plans a warm-up at the steps per epoch the running job reported', () => {
+    const job = completedJob({
+      training: {
+        epochs: 4,
+        batchSize: 50,
+        optimizer: 'adam',
+        learningRate: 0.01,
+        schedule: { type: 'constant', warmupEpochs: 2 },
+      },
+      progress: { stage: 'training', epoch: 1, epochs: 4, batch: 3, batches: 8, history: [] },
+    });
+    const rate = lineChartSeries(trainingJobReport(job, LINKS), 'Learning rate per epoch');
+    // Warm-up spans 2 x 8 = 16 steps: epoch 1 starts at step 0 (1/16 of the rate), epoch 2
+    // at step 8 (9/16), and epochs 3 and 4 run at the full rate.
+    const expected = [0.01 / 16, (0.01 * 9) / 16, 0.01, 0.01];
+    expect(rate['learning rate']?.ys).toEqual(expected.map((v) => expect.closeTo(v, 15)));
   });
 
   it('says a job that ended without an evaluation did so', () => {
