@@ -164,15 +164,13 @@ export function jobFromFlags(values: Values, spec: ModelSpec | undefined): Train
     return n;
   };
   const flag = (name: string) => (values[name] ? true : undefined);
-  const schedule = values.schedule
-    ? {
-        type: values.schedule,
-        warmupEpochs: number('warmup-epochs'),
-        stepEpochs: number('step-epochs'),
-        stepFactor: number('step-factor'),
-        minLearningRate: number('min-learning-rate'),
-      }
-    : undefined;
+  const schedule = {
+    type: values.schedule,
+    warmupEpochs: number('warmup-epochs'),
+    stepEpochs: number('step-epochs'),
+    stepFactor: number('step-factor'),
+    minLearningRate: number('min-learning-rate'),
+  };
   const augment = { translate: number('translate'), flip: flag('flip'), erase: number('erase') };
   const patience = number('patience');
   const training = {
@@ -180,14 +178,14 @@ export function jobFromFlags(values: Values, spec: ModelSpec | undefined): Train
     batchSize: number('batch-size'),
     optimizer: values.optimizer,
     learningRate: number('learning-rate'),
-    schedule,
+    schedule: given(schedule),
     weightDecay: number('weight-decay'),
     momentum: number('momentum'),
     nesterov: flag('nesterov'),
     labelSmoothing: number('label-smoothing'),
     clipNorm: number('clip-norm'),
-    augment: Object.values(augment).some((v) => v !== undefined) ? augment : undefined,
-    earlyStopping: patience === undefined ? undefined : { patience, minDelta: number('min-delta') },
+    augment: given(augment),
+    earlyStopping: given({ patience, minDelta: number('min-delta') }),
     seed: number('seed'),
     testPerClass: number('test-per-class'),
     trainSize: number('train-size'),
@@ -197,6 +195,9 @@ export function jobFromFlags(values: Values, spec: ModelSpec | undefined): Train
   const request = withoutUndefined({ preset: values.preset, model: spec, training });
   const problem = Value.Errors(TrainingJobRequestSchema, request)[0];
   if (problem) {
+    const { requiredProperties } = problem.params as { requiredProperties?: string[] };
+    const missing = requiredProperties?.[0];
+    if (missing) throw new UsageError(`${flagOf(missing)}: is needed with the flags given`);
     throw new UsageError(`${flagOf(problem.instancePath)}: ${problem.message}`);
   }
   try {
@@ -205,6 +206,11 @@ export function jobFromFlags(values: Values, spec: ModelSpec | undefined): Train
     if (err instanceof InvalidJobError) throw new UsageError(err.message);
     throw err;
   }
+}
+
+/** The object when any of its fields was given on the command line. */
+function given<T extends object>(fields: T): T | undefined {
+  return Object.values(fields).some((v) => v !== undefined) ? fields : undefined;
 }
 
 /** `/training/batchSize` -> `--batch-size`, as the user typed it. */

@@ -8,16 +8,13 @@ import {
   TRAINING_STEPS,
   type TrainingStepChoice,
 } from '../ml/backend.js';
-import { OPTIMIZERS } from '../ml/optimizer.js';
 import type { BatchProgress } from '../ml/train.js';
-import { TRAINING_DEFAULTS } from '../ml/training-defaults.js';
 import { fileCheckpoints } from '../store/checkpoints.js';
 import { runTraining } from '../training/run.js';
 import {
   choiceOption,
   formatOptions,
   integerOption,
-  numberOption,
   type OptionDoc,
   parseOptions,
   UsageError,

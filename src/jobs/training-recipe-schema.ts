@@ -4,7 +4,15 @@ import { SCHEDULES, type ScheduleName } from '../ml/schedule.js';
 /** How the learning rate moves over the run (ml/schedule.ts); `learningRate` is its peak. */
 export const ScheduleSchema = Type.Object(
   {
-    type: Type.Unsafe<ScheduleName>(Type.Union(SCHEDULES.map((name) => Type.Literal(name)))),
+    // Optional so that a request can change one field of its preset's schedule.
+    type: Type.Optional(
+      Type.Unsafe<ScheduleName>(
+        Type.Union(
+          SCHEDULES.map((name) => Type.Literal(name)),
+          { default: 'constant' },
+        ),
+      ),
+    ),
     warmupEpochs: Type.Optional(Type.Number({ minimum: 0, maximum: 1000 })),
     stepEpochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     stepFactor: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
@@ -40,7 +48,7 @@ export function checkRecipe(training: {
   optimizer: string;
   momentum?: number;
   nesterov?: boolean;
-  schedule?: { type: ScheduleName; warmupEpochs?: number };
+  schedule?: { type?: ScheduleName; warmupEpochs?: number };
   epochs: number;
 }): void {
   if (training.optimizer !== 'sgd' && (training.momentum !== undefined || training.nesterov)) {

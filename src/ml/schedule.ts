@@ -6,7 +6,8 @@ export const SCHEDULES = ['constant', 'step', 'cosine', 'one-cycle'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
 
 export interface Schedule {
-  readonly type: ScheduleName;
+  /** Absent: constant (after any warm-up). */
+  readonly type?: ScheduleName;
   /**
    * Epochs (fractions allowed) over which the rate climbs linearly from near zero to its
    * peak. For one-cycle this is the rising phase, 30% of the run unless given.
@@ -48,7 +49,7 @@ export function learningRateAt(peak: number, schedule: Schedule, clock: Schedule
   }
   const warmup = Math.round((schedule.warmupEpochs ?? 0) * clock.stepsPerEpoch);
   if (step < warmup) return (peak * (step + 1)) / warmup;
-  switch (schedule.type) {
+  switch (schedule.type ?? 'constant') {
     case 'constant':
       return peak;
     case 'step': {

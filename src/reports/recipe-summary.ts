@@ -29,7 +29,7 @@ function optimizerPart(training: Partial<TrainingOptions>, plan: LearningRatePla
 function schedulePart({ schedule }: LearningRatePlan): string {
   const end = schedule.minLearningRate ?? 0;
   const warmup = schedule.warmupEpochs ? `, warm-up over ${epochs(schedule.warmupEpochs)}` : '';
-  switch (schedule.type) {
+  switch (schedule.type ?? 'constant') {
     case 'constant':
       return `constant schedule${warmup}`;
     case 'step':

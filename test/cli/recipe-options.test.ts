@@ -43,7 +43,17 @@ describe('tailor train flags', () => {
     });
   });
 
+  it("change one field of the preset's schedule", () => {
+    const { training } = job('--preset', 'best', '--warmup-epochs', '1');
+    expect(training.schedule).toEqual({ type: 'cosine', warmupEpochs: 1 });
+    expect(job('--warmup-epochs', '0.5', '--epochs', '2').training.schedule).toEqual({
+      type: 'constant',
+      warmupEpochs: 0.5,
+    });
+  });
+
   it.each([
+    [['--min-delta', '0.1'], /^--patience: /],
     [['--label-smoothing', '0.8'], /^--label-smoothing: /],
     [['--schedule', 'linear'], /^--schedule: /],
     [['--translate', 'two'], /^--translate must be a number, got 'two'/],

@@ -76,7 +76,7 @@ async function digest(engine: TrainingEngine): Promise<string> {
   return createHash('sha256').update(new Uint8Array(weightData)).digest('hex');
 }
 
-async function fit(recipe: Recipe, options: Partial<FitOptions> = {}) {
+async function trainWith(recipe: Recipe, options: Partial<FitOptions> = {}) {
   const engine = engineFor(recipe);
   try {
     const result = await fitModel(engine, data, {
@@ -99,10 +99,10 @@ const metrics = (history: { seconds: number; imagesPerSecond: number }[]) =>
 describe('a training recipe', () => {
   for (const [name, recipe] of Object.entries(RECIPES)) {
     it(`${name}: stopped mid-epoch and resumed, ends at the weights of an uninterrupted run`, async () => {
-      const straight = await fit(recipe);
+      const straight = await trainWith(recipe);
       const checkpoints = fileCheckpoints(join(dir, name.replace(/\W+/g, '-')));
       const suspend = new AbortController();
-      const first = await fit(recipe, {
+      const first = await trainWith(recipe, {
         checkpoints,
         suspend: suspend.signal,
         onBatch: (p) => {
@@ -110,7 +110,7 @@ describe('a training recipe', () => {
         },
       });
       expect(first.result.suspendedAt).toEqual({ epoch: 2, batch: 4 });
-      const resumed = await fit(recipe, { checkpoints, resume: true });
+      const resumed = await trainWith(recipe, { checkpoints, resume: true });
       expect(resumed.result.initialBatch).toBe(4);
       expect(resumed.weights).toBe(straight.weights);
       expect(metrics(resumed.result.history)).toEqual(metrics(straight.result.history));
@@ -122,7 +122,7 @@ describe('a training recipe', () => {
       'adamw, cosine with warm-up, smoothing, clipping, every augmentation'
     ] as Recipe;
     const options = { epochs: 1 };
-    const reference = (await fit(full, options)).weights;
+    const reference = (await trainWith(full, options)).weights;
     const variants: Recipe[] = [
       { ...full, schedule: { type: 'constant' } },
       { ...full, recipe: { ...full.recipe, augment: undefined } },
@@ -131,7 +131,7 @@ describe('a training recipe', () => {
       { ...full, recipe: { ...full.recipe, clipNorm: undefined } },
     ];
     for (const variant of variants) {
-      expect((await fit(variant, options)).weights).not.toBe(reference);
+      expect((await trainWith(variant, options)).weights).not.toBe(reference);
     }
   });
 
