@@ -26,6 +26,8 @@ const { values } = parseArgs({
     // Train this long after the warm-up instead of a number of batches, and say on stderr
     // when the warm-up is done (the predict benchmark starts its callers then).
     seconds: { type: 'string' },
+    // The best preset's augmentation (shifts of 2 px, flips, erasing at 0.25) on every batch.
+    augment: { type: 'boolean', default: false },
   },
 });
 const backend = values.backend as BackendName;
@@ -38,7 +40,13 @@ const batchSize = Number(values['batch-size']);
 const fm = await loadFashionMnist({ dataDir: 'data', download: false });
 const data = seedSplit(fm.train, fm.test);
 const report = await selectBackend(backend);
-const options = { spec: DEFAULT_SPEC, optimizer: 'adam' as const, seed: 1 };
+const augment = { translate: 2, flip: true, erase: 0.25 };
+const options = {
+  spec: DEFAULT_SPEC,
+  optimizer: 'adam' as const,
+  seed: 1,
+  ...(values.augment ? { recipe: { augment } } : {}),
+};
 function compiled(): TrainingEngine {
   const addon = loadGraphAddon();
   if (addon instanceof Error) throw addon;
@@ -61,7 +69,7 @@ let next = 0;
 const batch = () => {
   const rows = Int32Array.from({ length: batchSize }, (_, i) => (next + i) % data.train.count);
   next += batchSize;
-  return engine.trainBatch(rows);
+  return engine.trainBatch(rows, { augmentSeed: 7 });
 };
 for (let i = 0; i < warmup; i++) await batch();
 const limit = values.seconds === undefined ? undefined : Number(values.seconds) * 1000;
@@ -80,6 +88,7 @@ process.stdout.write(
     detail: report.detail ? `${report.name}: ${report.detail}` : report.name,
     replicas,
     step: values.step,
+    augment: values.augment,
     threads: Number(values.threads),
     batchSize,
     batches: done,
