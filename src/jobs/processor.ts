@@ -130,6 +130,14 @@ async function train(
     const ended = stoppedAs(stop.signal);
     return { ...rest, status: ended, endReason: trial?.reason(ended) };
   }
+  if (result.stoppedEarly) {
+    const { epoch, reason } = result.stoppedEarly;
+    record(
+      'evaluating',
+      `stopped early after epoch ${epoch} of ${epochs}: ${reason}; the best epoch's weights were tested and are registered`,
+      { epoch },
+    );
+  }
   // A trial's model is registered by its tuning job, if it is the best.
   if (data.tuning) return { ...rest, status };
   const model = await withRegistry(config, stores, (registry) =>

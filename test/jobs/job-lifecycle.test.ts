@@ -222,6 +222,26 @@ describe('a training job through its lifecycle, with a real worker', () => {
     }
   });
 
+  it('stops early when val_acc stalls and says so; the model of its best epoch is registered', async () => {
+    const worker = startWorker();
+    try {
+      // A rise of more than 1 in accuracy is impossible: the second epoch stalls.
+      const { id } = await submit({ epochs: 5, earlyStopping: { patience: 1, minDelta: 1 } });
+      await gates.release(id);
+      const job = await waitFor(id, (j) => j.status !== 'queued' && j.status !== 'active');
+      expect(job.status).toBe('completed');
+      expect(job.history.map((h) => h.epoch)).toEqual([1, 2]);
+      const stopped = job.transitions.find((t) => /stopped early/.test(t.reason));
+      expect(stopped?.reason).toMatch(
+        /^stopped early after epoch 2 of 5: val_acc has not risen by more than 1 for 1 epochs since epoch 1/,
+      );
+      expect(job.modelId).toBe(id);
+      expect(job.test?.accuracy).toBeGreaterThan(0);
+    } finally {
+      await worker.close();
+    }
+  });
+
   it('ends a job that runs past maxRunSeconds as timed out', async () => {
     const worker = startWorker();
     try {
