@@ -1,37 +1,16 @@
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
+import { describe, expect, it } from 'vitest';
 import { apiConnection } from '../../src/jobs/connection.js';
 import { createTrainingQueue } from '../../src/jobs/queue.js';
 import { createTrainingJobs } from '../../src/jobs/training-jobs.js';
 import { buildTestApp } from './helper.js';
+import { useQueuedJobsApp } from './queued-jobs-app.js';
 
-const prefix = `test-api-jobs-${process.pid}-${Date.now()}`;
-let connection: Redis;
-let queue: ReturnType<typeof createTrainingQueue>;
-let app: App;
-
-beforeAll(async () => {
-  connection = apiConnection('redis://127.0.0.1:6379');
-  await new Promise((resolve) => connection.once('ready', resolve));
-  queue = createTrainingQueue({ connection, prefix });
-  app = buildTestApp({
-    trainingJobs: createTrainingJobs(queue, () => connection.status === 'ready'),
-  });
-  await app.ready();
-});
-
-afterAll(async () => {
-  await app.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
-});
+const { app, queue, prefix } = useQueuedJobsApp('api-jobs');
 
 describe('training jobs API (no worker attached: jobs stay queued)', () => {
   it('queues a job: 202, its location and every default', async () => {
-    const res = await request(app.server)
+    const res = await request(app().server)
       .post('/v1/training-jobs')
       .send({ dataset: 'fashion-mnist', training: { epochs: 2, trainSize: 1000 } })
       .expect(202);
@@ -41,9 +20,9 @@ describe('training jobs API (no worker attached: jobs stay queued)', () => {
       training: { epochs: 2, batchSize: 50, optimizer: 'adam', trainSize: 1000 },
       links: { self: res.headers.location },
     });
-    const got = await request(app.server).get(String(res.headers.location)).expect(200);
+    const got = await request(app().server).get(String(res.headers.location)).expect(200);
     expect(got.body.id).toBe(res.body.id);
-    const list = await request(app.server)
+    const list = await request(app().server)
       .get('/v1/training-jobs?status=queued&limit=5')
       .expect(200);
     expect(list.body.items.map((j: { id: string }) => j.id)).toContain(res.body.id);
@@ -56,13 +35,13 @@ describe('training jobs API (no worker attached: jobs stay queued)', () => {
     [{ training: { optimizer: 'adamax' } }, /\/body\/training\/optimizer/],
     [{ training: { batchSize: 100000 } }, /\/body\/training\/batchSize/],
   ])('rejects %j with 400 naming the field', async (body, field) => {
-    const res = await request(app.server).post('/v1/training-jobs').send(body).expect(400);
+    const res = await request(app().server).post('/v1/training-jobs').send(body).expect(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
     expect(JSON.stringify(res.body.error.details ?? res.body.error.message)).toMatch(field);
   });
 
   it('rejects an invalid model spec with the spec field in the message', async () => {
-    const res = await request(app.server)
+    const res = await request(app().server)
       .post('/v1/training-jobs')
       .send({ model: { conv: [{ channels: 8, pool: 64 }] } })
       .expect(400);
@@ -71,39 +50,39 @@ describe('training jobs API (no worker attached: jobs stay queued)', () => {
   });
 
   it('rejects bad JSON and answers 404 for an unknown job', async () => {
-    await request(app.server)
+    await request(app().server)
       .post('/v1/training-jobs')
       .set('content-type', 'application/json')
       .send('{"dataset": ')
       .expect(400);
-    const res = await request(app.server).get('/v1/training-jobs/424242').expect(404);
+    const res = await request(app().server).get('/v1/training-jobs/424242').expect(404);
     expect(res.body.error).toMatchObject({ code: 'NOT_FOUND' });
   });
 
   it('returns the same job for a repeated Idempotency-Key, and 409 for the key with another body', async () => {
     const key = `retry-${Date.now()}`;
     const body = { training: { epochs: 3 } };
-    const first = await request(app.server)
+    const first = await request(app().server)
       .post('/v1/training-jobs')
       .set('idempotency-key', key)
       .send(body)
       .expect(202);
-    const again = await request(app.server)
+    const again = await request(app().server)
       .post('/v1/training-jobs')
       .set('idempotency-key', key)
       .send(body)
       .expect(202);
     expect(again.body.id).toBe(first.body.id);
-    expect(await queue.getJobCountByTypes('waiting')).toBe(
-      (await request(app.server).get('/v1/training-jobs?status=queued&limit=100')).body.total,
+    expect(await queue().getJobCountByTypes('waiting')).toBe(
+      (await request(app().server).get('/v1/training-jobs?status=queued&limit=100')).body.total,
     );
-    const other = await request(app.server)
+    const other = await request(app().server)
       .post('/v1/training-jobs')
       .set('idempotency-key', key)
       .send({ training: { epochs: 4 } })
       .expect(409);
     expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
-    const bad = await request(app.server)
+    const bad = await request(app().server)
       .post('/v1/training-jobs')
       .set('idempotency-key', 'has space')
       .send(body)

@@ -1,38 +1,13 @@
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
-import { apiConnection } from '../../src/jobs/connection.js';
+import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/jobs/presets.js';
-import { createTrainingQueue } from '../../src/jobs/queue.js';
-import { createTrainingJobs } from '../../src/jobs/training-jobs.js';
-import { buildTestApp } from './helper.js';
+import { useQueuedJobsApp } from './queued-jobs-app.js';
 
 // Presets and training recipes as a client sends them: what is queued, and what is refused.
 
-const prefix = `test-api-recipes-${process.pid}-${Date.now()}`;
-let connection: Redis;
-let queue: ReturnType<typeof createTrainingQueue>;
-let app: App;
+const { app } = useQueuedJobsApp('api-recipes');
 
-beforeAll(async () => {
-  connection = apiConnection('redis://127.0.0.1:6379');
-  await new Promise((resolve) => connection.once('ready', resolve));
-  queue = createTrainingQueue({ connection, prefix });
-  app = buildTestApp({
-    trainingJobs: createTrainingJobs(queue, () => connection.status === 'ready'),
-  });
-  await app.ready();
-});
-
-afterAll(async () => {
-  await app.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  connection.disconnect();
-});
-
-const post = (body: object) => request(app.server).post('/v1/training-jobs').send(body);
+const post = (body: object) => request(app().server).post('/v1/training-jobs').send(body);
 
 describe('presets', () => {
   it('notebook is the default: no recipe field is set', async () => {

@@ -1,42 +1,17 @@
-import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/app.js';
-import { apiConnection } from '../../src/jobs/connection.js';
-import { createTrainingQueue } from '../../src/jobs/queue.js';
-import { createTrainingJobs } from '../../src/jobs/training-jobs.js';
+import { describe, expect, it } from 'vitest';
 import { ASSUMED_STEPS_PER_EPOCH } from '../../src/reports/learning-rate-plan.js';
-import { buildTestApp } from '../api/helper.js';
-import { useRedisPrefix } from '../store/redis-prefix.js';
+import { useQueuedJobsApp } from '../api/queued-jobs-app.js';
 import { lineChartSeries } from './chart-values.js';
 
 // Jobs posted over HTTP to a real Redis queue (no worker takes them), then their reports
 // fetched over HTTP: the learning-rate chart comes from the options as the API stored them.
-const { prefix } = useRedisPrefix('learning-rate-report');
-let connection: Redis;
-let queue: ReturnType<typeof createTrainingQueue>;
-let app: App;
-
-beforeAll(async () => {
-  connection = apiConnection('redis://127.0.0.1:6379');
-  await new Promise((resolve) => connection.once('ready', resolve));
-  queue = createTrainingQueue({ connection, prefix });
-  app = buildTestApp({
-    trainingJobs: createTrainingJobs(queue, () => connection.status === 'ready'),
-  });
-  await app.ready();
-});
-
-afterAll(async () => {
-  await app?.close();
-  await queue?.close();
-  connection?.disconnect();
-});
+const { app } = useQueuedJobsApp('learning-rate-report');
 
 /** Posts a job, fetches its report, and reads the learning-rate chart and the recipe line. */
 async function reportOf(body: object) {
-  const created = await request(app.server).post('/v1/training-jobs').send(body).expect(202);
-  const res = await request(app.server)
+  const created = await request(app().server).post('/v1/training-jobs').send(body).expect(202);
+  const res = await request(app().server)
     .get(`/v1/training-jobs/${created.body.id}/report`)
     .expect(200);
   const { 'learning rate': rate, ...others } = lineChartSeries(res.text, 'Learning rate per epoch');
