@@ -164,8 +164,15 @@ export function jobFromFlags(values: Values, spec: ModelSpec | undefined): Train
     return n;
   };
   const flag = (name: string) => (values[name] ? true : undefined);
+  const choice = (name: string, choices: readonly string[]) => {
+    const raw = values[name];
+    if (raw !== undefined && !choices.includes(String(raw))) {
+      throw new UsageError(`--${name} must be one of ${choices.join(', ')}; got '${raw}'`);
+    }
+    return raw;
+  };
   const schedule = {
-    type: values.schedule,
+    type: choice('schedule', SCHEDULES),
     warmupEpochs: number('warmup-epochs'),
     stepEpochs: number('step-epochs'),
     stepFactor: number('step-factor'),
@@ -176,7 +183,7 @@ export function jobFromFlags(values: Values, spec: ModelSpec | undefined): Train
   const training = {
     epochs: number('epochs'),
     batchSize: number('batch-size'),
-    optimizer: values.optimizer,
+    optimizer: choice('optimizer', OPTIMIZERS),
     learningRate: number('learning-rate'),
     schedule: given(schedule),
     weightDecay: number('weight-decay'),
@@ -192,13 +199,17 @@ export function jobFromFlags(values: Values, spec: ModelSpec | undefined): Train
     valSize: number('val-size'),
     testSize: number('test-size'),
   };
-  const request = withoutUndefined({ preset: values.preset, model: spec, training });
+  const preset = choice('preset', PRESET_NAMES);
+  const request = withoutUndefined({ preset, model: spec, training });
   const problem = Value.Errors(TrainingJobRequestSchema, request)[0];
   if (problem) {
     const { requiredProperties } = problem.params as { requiredProperties?: string[] };
     const missing = requiredProperties?.[0];
     if (missing) throw new UsageError(`${flagOf(missing)}: is needed with the flags given`);
-    throw new UsageError(`${flagOf(problem.instancePath)}: ${problem.message}`);
+    const flagName = flagOf(problem.instancePath);
+    const raw = values[flagName.slice(2)];
+    const got = typeof raw === 'string' ? `, got '${raw}'` : '';
+    throw new UsageError(`${flagName}: ${problem.message}${got}`);
   }
   try {
     return toJobData(request as never);

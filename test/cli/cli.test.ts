@@ -58,8 +58,12 @@ describe('tailor train', () => {
   });
 
   it.each([
-    [['--epochs', '0'], /--epochs must be an integer >= 1, got '0'/],
-    [['--optimizer', 'adamw'], /--optimizer must be one of adam, sgd, rmsprop; got 'adamw'/],
+    [['--epochs', '0'], /--epochs: must be >= 1, got '0'/],
+    [['--epochs', '2.5'], /--epochs: must be integer, got '2.5'/],
+    [
+      ['--optimizer', 'adamax'],
+      /--optimizer must be one of adam, adamw, sgd, rmsprop; got 'adamax'/,
+    ],
     [['--colour'], /Unknown option '--colour'/],
     [
       ['--train-images', 'x'],

@@ -55,9 +55,12 @@ describe('tailor train flags', () => {
   it.each([
     [['--min-delta', '0.1'], /^--patience: /],
     [['--label-smoothing', '0.8'], /^--label-smoothing: /],
-    [['--schedule', 'linear'], /^--schedule: /],
+    [
+      ['--schedule', 'linear'],
+      /^--schedule must be one of constant, step, cosine, one-cycle; got 'linear'/,
+    ],
     [['--translate', 'two'], /^--translate must be a number, got 'two'/],
-    [['--preset', 'fast'], /^--preset: /],
+    [['--preset', 'fast'], /^--preset must be one of notebook, best; got 'fast'/],
     [['--momentum', '0.9'], /apply to optimizer sgd only, not adam/],
   ])('refuse %j with a message naming the flag', (argv, message) => {
     expect(() => job(...argv)).toThrow(message);
