@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LabelledImageSet } from '../data/types.js';
+import { targetBatch } from './step-recipe.js';
 
 /** Pixels of the given rows scaled to [0, 1], as the model's NHWC input. */
 export function imageBatch(set: LabelledImageSet, rows: ArrayLike<number>): tf.Tensor4D {
@@ -35,14 +36,21 @@ function checkedRow(set: LabelledImageSet, row: number): number {
 /**
  * Keras' categorical cross-entropy on probabilities: probabilities are clipped to
  * [1e-7, 1 - 1e-7] (Keras' epsilon) so a confident mistake costs a finite loss.
- * Returns the batch mean.
+ * Returns the batch mean. With `smoothing`, against smoothed targets (see targetBatch).
  */
-export function crossEntropy(labels: Int32Array, probabilities: tf.Tensor2D): tf.Scalar {
+export function crossEntropy(
+  labels: Int32Array,
+  probabilities: tf.Tensor2D,
+  smoothing = 0,
+): tf.Scalar {
   return tf.tidy(() => {
     const classes = probabilities.shape[1];
-    const oneHot = tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
+    const targets =
+      smoothing > 0
+        ? tf.tensor2d(targetBatch(labels, classes, smoothing), [labels.length, classes])
+        : tf.oneHot(tf.tensor1d(labels, 'int32'), classes);
     const clipped = tf.clipByValue(probabilities, 1e-7, 1 - 1e-7);
-    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.log(clipped)), 1))) as tf.Scalar;
+    return tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.log(clipped)), 1))) as tf.Scalar;
   });
 }
 

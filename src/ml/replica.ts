@@ -19,7 +19,7 @@ import {
   weightDecayOf,
 } from './optimizer.js';
 import type { ModelSpec } from './spec.js';
-import { clipFactor, type StepInput, type StepRecipe, targetBatch } from './step-recipe.js';
+import { clipFactor, type StepInput, type StepRecipe } from './step-recipe.js';
 
 export interface ReplicaOptions {
   spec: ModelSpec;
@@ -125,9 +125,7 @@ export class Replica {
     const { value, grads } = tf.variableGrads(() => {
       const probabilities = this.model.apply(x, { training: true }) as tf.Tensor2D;
       correct = countCorrect(labels, probabilities);
-      return smoothing > 0
-        ? smoothedCrossEntropy(labels, probabilities, smoothing)
-        : crossEntropy(labels, probabilities);
+      return crossEntropy(labels, probabilities, smoothing);
     }, this.variables);
     const loss = value.dataSync()[0] as number;
     tf.dispose([x, value]);
@@ -221,20 +219,6 @@ export class Replica {
     this.model.dispose();
     this.optimizer.dispose();
   }
-}
-
-/** Keras' categorical cross-entropy against smoothed targets (see targetBatch). */
-function smoothedCrossEntropy(
-  labels: Int32Array,
-  probabilities: tf.Tensor2D,
-  smoothing: number,
-): tf.Scalar {
-  return tf.tidy(() => {
-    const classes = probabilities.shape[1];
-    const targets = tf.tensor2d(targetBatch(labels, classes, smoothing), [labels.length, classes]);
-    const clipped = tf.clipByValue(probabilities, 1e-7, 1 - 1e-7);
-    return tf.neg(tf.mean(tf.sum(tf.mul(targets, tf.log(clipped)), 1))) as tf.Scalar;
-  });
 }
 
 export function range(n: number): Int32Array {
